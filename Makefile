@@ -1,0 +1,49 @@
+# The two commands: `make run` (start everything on the embedded default) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format messages screenshots clean-dev
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_data
+	@echo ""
+	@echo "Veilig Thuis is starting on http://$(HOST):$(PORT)/"
+	@echo "  staff login:  http://$(HOST):$(PORT)/accounts/login/"
+	@echo "  health:       http://$(HOST):$(PORT)/healthz   readiness: http://$(HOST):$(PORT)/readyz"
+	@echo "Stop with Ctrl-C."
+	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the Dutch/English message catalogues after changing translatable text.
+messages: install
+	$(BIN)/python manage.py makemessages -l en -l nl --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Re-take the README screenshots with Debian's Chromium.
+screenshots: install
+	$(BIN)/python -m pytest tests/browser -m browser --screenshots=docs/screenshots
+
+clean-dev:
+	rm -rf var .dev-secrets.json

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import qrcode
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts import roles
+from accounts.services import StaffError, staff_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a staff member with a role and a TOTP authenticator; prints a one-time "
+        "password and the otpauth URI (and a QR code) to hand over in person."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--role", required=True, choices=roles.ROLES)
+        parser.add_argument("--team", default="", help="team name (created if new)")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--no-qr", action="store_true", help="print only the otpauth URI")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            created = staff_create(
+                username=options["username"],
+                role=options["role"],
+                team_name=options["team"],
+                email=options["email"],
+                by="createstaff command",
+            )
+        except StaffError as error:
+            raise CommandError(str(error)) from None
+        uri = created.device.config_url
+        self.stdout.write(self.style.SUCCESS(f"Created {options['role']} {options['username']}."))
+        self.stdout.write(f"Password (shown once, change after first login): {created.password}")
+        self.stdout.write(f"Authenticator (otpauth URI): {uri}")
+        if not options["no_qr"]:
+            code = qrcode.QRCode(border=1)
+            code.add_data(uri)
+            art = io.StringIO()
+            code.print_ascii(out=art, invert=True)
+            self.stdout.write(art.getvalue())

@@ -1,0 +1,88 @@
+"""Staff sessions: two factors before anything, and an idle and an absolute time limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# Paths anyone may reach without logging in: probes, the public reporting form, Twilio
+# (which proves itself with a signature instead) and the login itself.
+PUBLIC_PATH_PREFIXES = (
+    "/healthz",
+    "/readyz",
+    "/static/",
+    "/i18n/",
+    "/accounts/login/",
+    "/hotline/twilio/",
+    "/melden/",
+)
+# A user who gave the right password but no code yet may reach only these.
+HALF_LOGGED_IN_PATHS = ("/accounts/token/", "/accounts/logout/")
+
+
+def is_public(path: str) -> bool:
+    return path.startswith(PUBLIC_PATH_PREFIXES)
+
+
+class SessionTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            session = request.session
+            login_at = session.get("login_at")
+            last_seen = session.get("last_seen")
+            idle_limit = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+            absolute_limit = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if login_at is None or last_seen is None or now - login_at > absolute_limit:
+                logout(request)
+                messages.info(request, _("Je sessie is verlopen. Log opnieuw in."))
+            elif now - last_seen > idle_limit:
+                logout(request)
+                messages.info(
+                    request,
+                    _("Je bent uitgelogd omdat je een tijd niets hebt gedaan. Log opnieuw in."),
+                )
+            else:
+                session["last_seen"] = now
+        return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """Every page that is not public needs a password *and* a verified TOTP code.
+
+    Enforced here rather than per view so that a new view cannot forget it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if is_public(path):
+            return self.get_response(request)
+        user = request.user
+        if not user.is_authenticated:
+            return self._redirect("accounts:login", path)
+        if not user.is_verified():
+            if path.startswith(HALF_LOGGED_IN_PATHS):
+                return self.get_response(request)
+            return self._redirect("accounts:token", path)
+        return self.get_response(request)
+
+    @staticmethod
+    def _redirect(url_name: str, next_path: str) -> HttpResponseRedirect:
+        target = reverse(url_name)
+        if next_path and next_path != "/":
+            target += "?" + urlencode({"next": next_path})
+        return HttpResponseRedirect(target)

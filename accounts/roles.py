@@ -1,0 +1,33 @@
+"""Staff roles as Django groups, with the permissions each role carries.
+
+This table is the one place a role's rights are written down; `sync_role_groups` runs
+after every migrate and makes the groups in the database match it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OPERATOR = "operator"
+SUPERVISOR = "supervisor"
+ROLES = (OPERATOR, SUPERVISOR)
+
+# "app_label.codename" of each permission a role holds.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    OPERATOR: ["accounts.answer_hotline"],
+    SUPERVISOR: ["accounts.answer_hotline", "accounts.supervise"],
+}
+
+
+def sync_role_groups(**kwargs: Any) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role, permission_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        permissions = []
+        for name in permission_names:
+            app_label, codename = name.split(".", 1)
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("token/", views.token_view, name="token"),
+    path("logout/", views.logout_view, name="logout"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/<int:user_id>/unlock/", views.staff_unlock, name="staff_unlock"),
+]

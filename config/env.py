@@ -1,0 +1,173 @@
+"""Typed helpers that read settings from the environment.
+
+Every variable the project reads goes through these helpers, so `VARIABLES` holds
+the full list. Tests compare it with `.env.example` and `docker-compose.yml`, which
+is how we keep the three from drifting apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+VARIABLES: dict[str, str] = {}
+
+# Generated development secrets carry this marker so production can recognise
+# (and refuse) them even when someone copies the file onto a server.
+DEV_MARKER = "dev-insecure-"
+DEV_KEY_PREFIX = b"DEVKEY--"
+PLACEHOLDER_VALUES = {"", "change-me", "changeme", "secret", "replace-me"}
+
+
+def _remember(name: str, help_text: str) -> None:
+    VARIABLES.setdefault(name, help_text)
+
+
+def env_str(name: str, default: str = "", *, help_text: str = "") -> str:
+    _remember(name, help_text)
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False, *, help_text: str = "") -> bool:
+    _remember(name, help_text)
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_int(name: str, default: int, *, help_text: str = "") -> int:
+    _remember(name, help_text)
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def env_list(name: str, default: str = "", *, help_text: str = "") -> list[str]:
+    raw = env_str(name, default, help_text=help_text)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# --- secrets -------------------------------------------------------------------
+
+
+def generate_dev_secret() -> str:
+    return DEV_MARKER + secrets.token_urlsafe(48)
+
+
+def generate_dev_key() -> str:
+    """A Fernet-compatible key (32 bytes, url-safe base64) that is recognisably for development."""
+    raw = DEV_KEY_PREFIX + secrets.token_bytes(32 - len(DEV_KEY_PREFIX))
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def is_development_value(value: str) -> bool:
+    if value.strip().lower() in PLACEHOLDER_VALUES:
+        return True
+    if value.startswith((DEV_MARKER, "django-insecure")):
+        return True
+    for part in value.split(","):
+        try:
+            decoded = base64.urlsafe_b64decode(part.strip().encode())
+        except (binascii.Error, ValueError):
+            continue
+        if decoded.startswith(DEV_KEY_PREFIX):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    name: str
+    help_text: str
+    kind: str  # "secret" (free text) or "key" (32-byte url-safe base64, comma-separated list allowed)
+
+
+def load_dev_secrets(path: Path, specs: list[SecretSpec]) -> dict[str, str]:
+    """Read the untracked development secrets file, creating or completing it on first use."""
+    stored: dict[str, str] = {}
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise ImproperlyConfigured(
+                f"{path} is not valid JSON ({error}); delete it to generate new development secrets."
+            ) from None
+    changed = False
+    for spec in specs:
+        if spec.name not in stored:
+            stored[spec.name] = generate_dev_key() if spec.kind == "key" else generate_dev_secret()
+            changed = True
+    if changed:
+        path.write_text(json.dumps(stored, indent=2) + "\n")
+        path.chmod(0o600)
+    return stored
+
+
+def read_secrets(
+    specs: list[SecretSpec], *, production: bool, dev_secrets_file: Path
+) -> dict[str, str]:
+    """Return every secret; in production refuse a missing or development value, by name."""
+    values: dict[str, str] = {}
+    for spec in specs:
+        values[spec.name] = env_str(spec.name, help_text=spec.help_text).strip()
+    if production:
+        for spec in specs:
+            value = values[spec.name]
+            if not value:
+                raise ImproperlyConfigured(
+                    f"{spec.name} is not set. DJANGO_ENV=production needs it: {spec.help_text}"
+                )
+            if is_development_value(value):
+                raise ImproperlyConfigured(
+                    f"{spec.name} holds a development or placeholder value. "
+                    f"Generate a real one for production: {spec.help_text}"
+                )
+        return values
+    missing = [spec for spec in specs if not values[spec.name]]
+    if missing:
+        generated = load_dev_secrets(dev_secrets_file, specs)
+        for spec in missing:
+            values[spec.name] = generated[spec.name]
+    return values
+
+
+def parse_database_url(url: str) -> dict[str, object]:
+    """Turn postgres://user:pass@host:port/name?sslmode=require into Django's DATABASES entry."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ImproperlyConfigured("DATABASE_URL names no database (postgres://host/NAME).")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "OPTIONS": dict(parse_qsl(parts.query)),
+        }
+    if parts.scheme == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path) or ":memory:"}
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must start with postgres:// or sqlite://, not {parts.scheme}://."
+    )

@@ -1,0 +1,360 @@
+"""Settings for the Veilig Thuis case system, read from the environment.
+
+With no environment at all this runs on SQLite and the in-memory channel layer with
+generated development secrets (the embedded default behind `make run`). Setting
+DATABASE_URL and REDIS_URL moves it onto PostgreSQL and Redis. DJANGO_ENV=production
+refuses to start while a required setting is missing or still a development value.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (
+    SecretSpec,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    parse_database_url,
+    read_secrets,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DJANGO_ENV = env_str(
+    "DJANGO_ENV",
+    "development",
+    help_text="development (default: generated secrets, SQLite unless DATABASE_URL) or production",
+)
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}.")
+PRODUCTION = DJANGO_ENV == "production"
+
+SECRET_SPECS = [
+    SecretSpec(
+        "DJANGO_SECRET_KEY",
+        "Django's signing key: 50+ random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(64))'",
+        "secret",
+    ),
+    SecretSpec(
+        "FIELD_ENCRYPTION_KEYS",
+        "Fernet keys for case data at rest, comma-separated, newest first; make one with "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
+        "key",
+    ),
+    SecretSpec(
+        "BLIND_INDEX_KEY",
+        "HMAC key for lookups on encrypted values (phone, BSN, postcode); generate like a "
+        "Fernet key and never rotate it without re-indexing",
+        "key",
+    ),
+    SecretSpec(
+        "CHANNEL_LAYER_ENCRYPTION_KEY",
+        "Symmetric key that encrypts every message the channel layer puts in Redis",
+        "secret",
+    ),
+    SecretSpec(
+        "TWILIO_AUTH_TOKEN",
+        "Twilio auth token: verifies the X-Twilio-Signature of every webhook",
+        "secret",
+    ),
+]
+DEV_SECRETS_FILE = Path(
+    env_str(
+        "DEV_SECRETS_FILE",
+        str(BASE_DIR / ".dev-secrets.json"),
+        help_text="Where development secrets are generated on first run (never in production)",
+    )
+)
+_secrets = read_secrets(SECRET_SPECS, production=PRODUCTION, dev_secrets_file=DEV_SECRETS_FILE)
+
+SECRET_KEY = _secrets["DJANGO_SECRET_KEY"]
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in _secrets["FIELD_ENCRYPTION_KEYS"].split(",")]
+BLIND_INDEX_KEY = _secrets["BLIND_INDEX_KEY"]
+CHANNEL_LAYER_ENCRYPTION_KEY = _secrets["CHANNEL_LAYER_ENCRYPTION_KEY"]
+TWILIO_AUTH_TOKEN = _secrets["TWILIO_AUTH_TOKEN"]
+
+DEBUG = env_bool(
+    "DJANGO_DEBUG",
+    False,
+    help_text="Django debug pages; off by default because they would show case data",
+)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off when DJANGO_ENV=production.")
+
+PUBLIC_BASE_URL = env_str(
+    "PUBLIC_BASE_URL",
+    "http://127.0.0.1:8000",
+    help_text="The URL the public and Twilio reach this system on, e.g. https://vt.example.nl "
+    "(Twilio signatures are checked against it)",
+).rstrip("/")
+_public = urlsplit(PUBLIC_BASE_URL)
+if _public.scheme not in {"http", "https"} or not _public.hostname:
+    raise ImproperlyConfigured(f"PUBLIC_BASE_URL must be an http(s) URL, not {PUBLIC_BASE_URL!r}.")
+if PRODUCTION and _public.scheme != "https":
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must use https when DJANGO_ENV=production.")
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    "" if PRODUCTION else "127.0.0.1,localhost,testserver",
+    help_text="Host names this server answers to, comma-separated",
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is not set. DJANGO_ENV=production needs it.")
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+
+TRUSTED_PROXY_COUNT = env_int(
+    "TRUSTED_PROXY_COUNT",
+    0,
+    help_text="How many reverse proxies (TLS terminators) stand in front of Daphne; "
+    "0 trusts no X-Forwarded-For/X-Forwarded-Proto header",
+)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "accounts",
+    "hotline",
+    "reports",
+    "safety_assessment",
+    "routing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "config.security_headers.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Axes last, as its documentation asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------
+
+DATABASE_URL = env_str(
+    "DATABASE_URL",
+    help_text="postgres://user:password@host:5432/name; empty runs on SQLite (development only)",
+)
+if DATABASE_URL:
+    DATABASES = {"default": parse_database_url(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int(
+            "DATABASE_CONN_MAX_AGE",
+            0,
+            help_text="Seconds a database connection is kept open between requests",
+        )
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # A webhook must fail fast enough for Twilio to try the fallback URL (15 s in all).
+        DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 3)
+elif PRODUCTION:
+    raise ImproperlyConfigured("DATABASE_URL is not set. DJANGO_ENV=production needs PostgreSQL.")
+else:
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "var" / "development.sqlite3",
+        }
+    }
+if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when DJANGO_ENV=production.")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: channel layer and cache ----------------------------------------------
+
+REDIS_URL = env_str(
+    "REDIS_URL",
+    help_text="redis://host:6379/0 for the channel layer and cache; empty uses in-memory "
+    "versions (development only, one process)",
+)
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": "vt",
+                "symmetric_encryption_keys": [CHANNEL_LAYER_ENCRYPTION_KEY],
+            },
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "vt-cache",
+        }
+    }
+elif PRODUCTION:
+    raise ImproperlyConfigured("REDIS_URL is not set. DJANGO_ENV=production needs Redis.")
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- staff accounts, 2FA and lockout ---------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked-out username before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+OTP_TOTP_ISSUER = "Veilig Thuis"
+
+LOGIN_FAILURE_LIMIT = env_int(
+    "LOGIN_FAILURE_LIMIT", 5, help_text="Failed logins (password or code) before a lockout"
+)
+LOGIN_LOCKOUT_MINUTES = env_int(
+    "LOGIN_LOCKOUT_MINUTES", 30, help_text="How long a lockout lasts, in minutes"
+)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Lock the username from that address: locking the username everywhere would let anyone
+# lock an operator out of a night shift by guessing wrong on purpose.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+
+SESSION_IDLE_TIMEOUT = timedelta(
+    minutes=env_int(
+        "SESSION_IDLE_TIMEOUT_MINUTES", 15, help_text="Log staff out after this many idle minutes"
+    )
+)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(
+    hours=env_int(
+        "SESSION_ABSOLUTE_TIMEOUT_HOURS",
+        12,
+        help_text="Log staff out this many hours after login, active or not",
+    )
+)
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- HTTP security ---------------------------------------------------------------
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+_ssl_redirect = env_bool(
+    "SECURE_SSL_REDIRECT", True, help_text="On https: redirect plain http to https"
+)
+_hsts_seconds = env_int("SECURE_HSTS_SECONDS", 31536000, help_text="On https: HSTS max-age")
+if _public.scheme == "https":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _ssl_redirect
+    # Load balancers probe health over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = _hsts_seconds
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- static files ----------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+SERVE_STATIC = env_bool(
+    "SERVE_STATIC",
+    True,
+    help_text="Let Daphne serve /static/ itself; turn off when the proxy serves STATIC_ROOT",
+)
+
+# --- language and time -----------------------------------------------------------
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Amsterdam"
+USE_TZ = True
+
+# --- the organisation ------------------------------------------------------------
+
+VT_REGION = env_str(
+    "VT_REGION",
+    "haaglanden",
+    help_text="Code of the Veilig Thuis region this deployment serves",
+)
+
+# --- logging: no personal data, ever ----------------------------------------------
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO", help_text="DEBUG, INFO, WARNING or ERROR")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "daphne": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from django_otp.admin import OTPAdminSite
+
+from config import health
+
+# The admin is for superusers configuring the system; like every staff page it needs 2FA.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "Veilig Thuis"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.home_urls")),
+]

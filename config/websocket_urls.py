@@ -1,0 +1,3 @@
+"""WebSocket routes. The operator dashboard's socket joins here (/ws/dashboard/)."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,61 @@
+"""Shared fixtures: staff members with real authenticators, and clients that log in fully."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import roles
+from accounts.management.commands.totp_code import current_code
+from accounts.models import User
+from accounts.services import staff_create
+
+PASSWORD = "een-lang-wachtwoord-voor-tests"
+
+
+def make_staff(username: str, role: str, team: str = "Team Centrum") -> User:
+    return staff_create(
+        username=username, role=role, team_name=team, password=PASSWORD, by="tests"
+    ).user
+
+
+def code_for(user: User) -> str:
+    return current_code(TOTPDevice.objects.get(user=user))
+
+
+def log_in_fully(client: Client, user: User) -> Client:
+    """Log in through the real pages: password, then the TOTP code."""
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302, response.content
+    response = client.post(reverse("accounts:token"), {"token": code_for(user)})
+    assert response.status_code == 302, response.content
+    return client
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return make_staff("olga", roles.OPERATOR)
+
+
+@pytest.fixture
+def other_operator(db) -> User:
+    return make_staff("otto", roles.OPERATOR, team="Team Zuidwest")
+
+
+@pytest.fixture
+def supervisor(db) -> User:
+    return make_staff("sara", roles.SUPERVISOR)
+
+
+@pytest.fixture
+def operator_client(operator) -> Client:
+    return log_in_fully(Client(), operator)
+
+
+@pytest.fixture
+def supervisor_client(supervisor) -> Client:
+    return log_in_fully(Client(), supervisor)

@@ -38,12 +38,12 @@ format: install
 
 # Regenerate the Dutch/English message catalogues after changing translatable text.
 messages: install
-	$(BIN)/python manage.py makemessages -l en -l nl --ignore=.venv --ignore=var
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 # Re-take the README screenshots with Debian's Chromium.
 screenshots: install
-	$(BIN)/python -m pytest tests/browser -m browser --screenshots=docs/screenshots
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser
 
 clean-dev:
 	rm -rf var .dev-secrets.json

@@ -26,9 +26,7 @@ def staff_overview() -> list[StaffRow]:
     users = list(
         User.objects.filter(is_active=True).select_related("team").prefetch_related("groups")
     )
-    with_device = set(
-        TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True)
-    )
+    with_device = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
     since = timezone.now() - settings.AXES_COOLOFF_TIME
     locked_usernames = set(
         AccessAttempt.objects.filter(

@@ -102,9 +102,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @permission_required("accounts.supervise")
 @require_http_methods(["GET"])
 def staff_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "accounts/staff_list.html", {"staff": selectors.staff_overview()}
-    )
+    return render(request, "accounts/staff_list.html", {"staff": selectors.staff_overview()})
 
 
 @never_cache

@@ -96,7 +96,9 @@ def is_development_value(value: str) -> bool:
 class SecretSpec:
     name: str
     help_text: str
-    kind: str  # "secret" (free text) or "key" (32-byte url-safe base64, comma-separated list allowed)
+    kind: (
+        str  # "secret" (free text) or "key" (32-byte url-safe base64, comma-separated list allowed)
+    )
 
 
 def load_dev_secrets(path: Path, specs: list[SecretSpec]) -> dict[str, str]:
@@ -107,7 +109,8 @@ def load_dev_secrets(path: Path, specs: list[SecretSpec]) -> dict[str, str]:
             stored = json.loads(path.read_text())
         except json.JSONDecodeError as error:
             raise ImproperlyConfigured(
-                f"{path} is not valid JSON ({error}); delete it to generate new development secrets."
+                f"{path} is not valid JSON ({error}); "
+                "delete it to generate new development secrets."
             ) from None
     changed = False
     for spec in specs:

@@ -180,14 +180,15 @@ DATABASE_URL = env_str(
     "DATABASE_URL",
     help_text="postgres://user:password@host:5432/name; empty runs on SQLite (development only)",
 )
+_conn_max_age = env_int(
+    "DATABASE_CONN_MAX_AGE",
+    0,
+    help_text="Seconds a PostgreSQL connection is kept open between requests",
+)
 if DATABASE_URL:
     DATABASES = {"default": parse_database_url(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_MAX_AGE"] = env_int(
-            "DATABASE_CONN_MAX_AGE",
-            0,
-            help_text="Seconds a database connection is kept open between requests",
-        )
+        DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         # A webhook must fail fast enough for Twilio to try the fallback URL (15 s in all).
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 3)

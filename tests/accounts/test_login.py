@@ -96,9 +96,7 @@ def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_one(
 
 
 @pytest.mark.django_db
-def test_repeated_wrong_codes_lock_the_account_and_end_the_half_login(
-    client, operator, settings
-):
+def test_repeated_wrong_codes_lock_the_account_and_end_the_half_login(client, operator, settings):
     password_only(client, operator)
     response = None
     for _ in range(settings.AXES_FAILURE_LIMIT):
@@ -183,3 +181,12 @@ def test_a_user_without_an_authenticator_cannot_get_past_the_code_page(client, o
     assert "nog geen authenticator-app ingesteld" in response.content.decode()
     response = client.post(reverse("accounts:token"), {"token": "123456"})
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_login_page_switches_to_english_on_request(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert 'lang="en"' in page
+    assert "Staff login" in page
+    assert '<label for="id_password">Password' in page

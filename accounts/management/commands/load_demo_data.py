@@ -33,7 +33,7 @@ class Command(BaseCommand):
                     by="load_demo_data",
                 )
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, team in DEMO_STAFF:
             self.stdout.write(f"  {username:<8} {role:<11} {team}")
         self.stdout.write(

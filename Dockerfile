@@ -5,6 +5,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY config ./config
 COPY accounts ./accounts
+COPY privacy ./privacy
+COPY events ./events
 COPY hotline ./hotline
 COPY reports ./reports
 COPY safety_assessment ./safety_assessment

@@ -38,6 +38,17 @@ def log_refusal(request: HttpRequest, *, reason: str) -> None:
     role = getattr(user, "role", "anonymous") if user_id else "anonymous"
     match = getattr(request, "resolver_match", None)
     view_name = match.view_name if match else "?"
+    from privacy.access_log import access_record
+
+    access_record(
+        actor=user if user_id else None,
+        action="view",
+        target_type="page",
+        target_id=view_name,
+        allowed=False,
+        reason=reason,
+        ip_address=client_ip(request) or None,
+    )
     security_log.warning(
         "access refused: user=%s role=%s view=%s method=%s ip=%s reason=%s",
         user_id,

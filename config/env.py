@@ -130,6 +130,9 @@ def read_secrets(
     values: dict[str, str] = {}
     for spec in specs:
         values[spec.name] = env_str(spec.name, help_text=spec.help_text).strip()
+    for spec in specs:
+        if spec.kind == "key" and values[spec.name]:
+            _check_keys(spec.name, values[spec.name])
     if production:
         for spec in specs:
             value = values[spec.name]
@@ -149,6 +152,21 @@ def read_secrets(
         for spec in missing:
             values[spec.name] = generated[spec.name]
     return values
+
+
+def _check_keys(name: str, value: str) -> None:
+    """Each comma-separated part must be 32 bytes in url-safe base64 (a Fernet key)."""
+    for position, part in enumerate(value.split(","), start=1):
+        try:
+            raw = base64.urlsafe_b64decode(part.strip().encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a valid key (32 bytes, url-safe base64). "
+                "Make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            )
 
 
 def parse_database_url(url: str) -> dict[str, object]:

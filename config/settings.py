@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "accounts",
+    "privacy",
+    "events",
     "hotline",
     "reports",
     "safety_assessment",

@@ -190,3 +190,15 @@ def test_the_login_page_switches_to_english_on_request(client):
     assert 'lang="en"' in page
     assert "Staff login" in page
     assert '<label for="id_password">Password' in page
+
+
+@pytest.mark.django_db
+def test_a_refused_page_is_also_written_to_the_access_log(operator_client, operator):
+    from privacy.models import AccessLogEntry
+
+    operator_client.get("/accounts/staff/")
+    entry = AccessLogEntry.objects.get(allowed=False)
+    assert entry.actor_id == operator.pk
+    assert entry.role == "operator"
+    assert (entry.target_type, entry.target_id) == ("page", "accounts:staff_list")
+    assert entry.ip_address == "127.0.0.1"

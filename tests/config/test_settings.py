@@ -162,3 +162,13 @@ def test_the_deploy_check_passes_with_a_production_environment():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("variable", ["FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_a_malformed_key_stops_startup_and_names_the_variable(variable, tmp_path):
+    result = run_python(
+        SHOW_SETTINGS,
+        {"DEV_SECRETS_FILE": str(tmp_path / "s.json"), variable: "not-a-key"},
+    )
+    assert result.returncode != 0
+    assert f"{variable}: key 1 is not a valid key" in result.stderr

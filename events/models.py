@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class OutboxEvent(models.Model):
+    """A domain event, written in the transaction of the change that caused it.
+
+    `seq` is the order dashboards apply events in. Appends are serialised (see
+    events.services), so rows commit in `seq` order and a reader never sees seq 11
+    before seq 10 exists. Payloads carry what a dashboard shows and nothing more:
+    no narratives, no full names, no phone numbers.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=60)
+    region = models.CharField(max_length=50)
+    payload = models.JSONField(default=dict)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["published_at", "seq"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind}"
+
+    def as_message(self) -> dict:
+        return {"seq": self.seq, "kind": self.kind, "payload": self.payload}

@@ -1,0 +1,77 @@
+"""Recording and publishing domain events through the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from events.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+_OUTBOX_LOCK_ID = 2000
+# A webhook publishes on commit; a hanging Redis must not hold the caller's line.
+PUBLISH_TIMEOUT_SECONDS = 1.0
+
+
+def group_for_region(region: str) -> str:
+    """The channel-layer group every dashboard of a region listens on."""
+    return f"dashboard.{region}"
+
+
+def event_record(*, kind: str, payload: dict[str, Any], region: str | None = None) -> OutboxEvent:
+    """Write an event in the current transaction; it is published once that commits.
+
+    Must be called inside the transaction of the change it announces: if that rolls back,
+    the event never existed.
+    """
+    if connection.vendor == "postgresql":
+        # Held until commit: events commit in seq order, so no reader sees a hole fill later.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_OUTBOX_LOCK_ID])
+    event = OutboxEvent.objects.create(
+        kind=kind, payload=payload, region=region or settings.VT_REGION
+    )
+    transaction.on_commit(lambda: event_publish(seq=event.seq), robust=True)
+    return event
+
+
+def event_publish(*, seq: int) -> bool:
+    """Send one stored event to its region's group; False (and kept for the relay) on failure."""
+    event = OutboxEvent.objects.filter(seq=seq, published_at__isnull=True).first()
+    if event is None:
+        return True
+    layer = get_channel_layer()
+    message = {"type": "outbox.event", **event.as_message()}
+
+    async def send() -> None:
+        await asyncio.wait_for(
+            layer.group_send(group_for_region(event.region), message), PUBLISH_TIMEOUT_SECONDS
+        )
+
+    try:
+        async_to_sync(send)()
+    except Exception:
+        # Redis may be down; the relay (manage.py relay_events) publishes it later.
+        logger.warning("event %s not published yet; the relay will retry", seq, exc_info=True)
+        return False
+    OutboxEvent.objects.filter(seq=seq).update(published_at=timezone.now())
+    return True
+
+
+def events_relay(*, batch_size: int = 500) -> int:
+    """Publish every stored event that has not been published, oldest first."""
+    published = 0
+    pending = OutboxEvent.objects.filter(published_at__isnull=True).order_by("seq")
+    for seq in pending.values_list("seq", flat=True)[:batch_size]:
+        if not event_publish(seq=seq):
+            break
+        published += 1
+    return published

@@ -1,0 +1,99 @@
+"""Model fields that store case data encrypted (Fernet tokens in a text column).
+
+Only `isnull` lookups work on them: comparing ciphertexts would silently match nothing,
+so equality lookups go through a blind index (privacy.blind_index) instead.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from privacy.crypto import decrypt_text, encrypt_text
+
+ENCRYPTED_FIELDS_REGISTRY: list[models.Field] = []
+
+
+class EncryptedFieldMixin:
+    """Encrypts on the way into the database and decrypts on the way out."""
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
+        super().contribute_to_class(cls, name, **kwargs)  # type: ignore[misc]
+        if not cls._meta.abstract:
+            ENCRYPTED_FIELDS_REGISTRY.append(self)  # type: ignore[arg-type]
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def db_type(self, connection: Any) -> str:
+        return models.TextField().db_type(connection)
+
+    @property
+    def column_label(self) -> str:
+        return f"{self.model._meta.label}.{self.name}"  # type: ignore[attr-defined]
+
+    def to_plain(self, value: Any) -> str:
+        return str(value)
+
+    def from_plain(self, plain: str) -> Any:
+        return plain
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = self.to_python(value)  # type: ignore[attr-defined]
+        if value is None:
+            return None
+        return encrypt_text(self.to_plain(value))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        return self.from_plain(decrypt_text(value, column=self.column_label))
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name != "isnull":
+            return None
+        return super().get_lookup(lookup_name)  # type: ignore[misc]
+
+
+class EncryptedTextField(EncryptedFieldMixin, models.TextField):
+    pass
+
+
+class EncryptedCharField(EncryptedFieldMixin, models.CharField):
+    """A CharField whose max_length limits the plaintext; the column is unbounded text."""
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        return str(value)
+
+
+class EncryptedDateField(EncryptedFieldMixin, models.DateField):
+    def to_plain(self, value: datetime.date) -> str:
+        return value.isoformat()
+
+    def from_plain(self, plain: str) -> datetime.date:
+        return datetime.date.fromisoformat(plain)
+
+
+class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
+    """Structured data (lists of people, answers) encrypted as one JSON document."""
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def to_plain(self, value: Any) -> str:
+        try:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        except TypeError as error:
+            raise ValidationError(f"{self.name} holds data that is not JSON: {error}") from None
+
+    def from_plain(self, plain: str) -> Any:
+        return json.loads(plain)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return self.to_plain(self.value_from_object(obj))

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """The access log is append-only: rows are never changed or deleted through the ORM."""
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("access log rows cannot be updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("access log rows cannot be deleted")
+
+    def for_target(self, target_type: str, target_id: str | int) -> AccessLogQuerySet:
+        return self.filter(target_type=target_type, target_id=str(target_id))
+
+
+class AccessLogEntry(models.Model):
+    """One access to protected data (NEN 7513): who, in which role, what, which record, when.
+
+    Rows are hash-chained: `entry_hash` covers the row's content and the previous row's
+    hash, so a changed, removed or reordered row breaks the chain (verify_access_log).
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("bekeken")
+        CREATE = "create", _("aangemaakt")
+        CHANGE = "change", _("gewijzigd")
+        EXPORT = "export", _("geëxporteerd")
+        DESTROY = "destroy", _("vernietigd")
+
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(_("tijdstip"))
+    actor_id = models.BigIntegerField(_("medewerker-id"), null=True)
+    actor_username = models.CharField(_("medewerker"), max_length=150, blank=True)
+    role = models.CharField(_("rol"), max_length=50, blank=True)
+    on_behalf_of = models.CharField(_("namens"), max_length=150, blank=True)
+    action = models.CharField(_("handeling"), max_length=20, choices=Action.choices)
+    target_type = models.CharField(_("soort gegeven"), max_length=100)
+    target_id = models.CharField(_("gegeven-id"), max_length=64)
+    ip_address = models.GenericIPAddressField(_("adres"), null=True, blank=True)
+    allowed = models.BooleanField(_("toegestaan"))
+    reason = models.CharField(_("reden"), max_length=200, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("toegangslogregel")
+        verbose_name_plural = _("toegangslog")
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["actor_id", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("access log rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("access log rows cannot be deleted")
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_username": self.actor_username,
+            "role": self.role,
+            "on_behalf_of": self.on_behalf_of,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "ip_address": self.ip_address,
+            "allowed": self.allowed,
+            "reason": self.reason,
+            "previous_hash": self.previous_hash,
+        }
+
+    def compute_hash(self) -> str:
+        canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()

@@ -12,4 +12,4 @@ class AccountsConfig(AppConfig):
 
         from accounts import roles, signals  # noqa: F401  (connects the login receivers)
 
-        post_migrate.connect(roles.sync_role_groups, sender=self)
+        post_migrate.connect(roles.sync_role_groups, dispatch_uid="accounts.sync_role_groups")

@@ -15,11 +15,13 @@ ROLES = (OPERATOR, SUPERVISOR)
 # "app_label.codename" of each permission a role holds.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATOR: ["accounts.answer_hotline"],
-    SUPERVISOR: ["accounts.answer_hotline", "accounts.supervise"],
+    SUPERVISOR: ["accounts.answer_hotline", "accounts.supervise", "reports.decide_case"],
 }
 
 
 def sync_role_groups(**kwargs: Any) -> None:
+    """Runs after each app's migrations; permissions of apps not migrated yet are picked
+    up on a later run, so after a full migrate every group is complete."""
     from django.contrib.auth.models import Group, Permission
 
     for role, permission_names in ROLE_PERMISSIONS.items():
@@ -27,7 +29,9 @@ def sync_role_groups(**kwargs: Any) -> None:
         permissions = []
         for name in permission_names:
             app_label, codename = name.split(".", 1)
-            permissions.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                permissions.append(permission)
         group.permissions.set(permissions)

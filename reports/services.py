@@ -433,3 +433,52 @@ def monitoring_outcome_unsafe(*, case_id: int, by: User, reason: str) -> Case:
 
 def callback_allowed(*, contact: Contact, at: datetime.datetime | None = None) -> str | None:
     return rules.callback_refusal(contact, at or timezone.localtime())
+
+
+# --- the acute flag ---------------------------------------------------------------------------
+
+
+def case_flag_acute(*, case_id: int, by: User | None, reason: str) -> Case:
+    """Someone is in acute danger: flag the case at once and alert the supervisors on duty.
+
+    The alert is a domain event every supervisor dashboard of the region shows.
+    """
+    with transaction.atomic():
+        case = _lock(case_id, None)
+        already = case.acute
+        case.acute = True
+        case.version += 1
+        case.save(update_fields=["acute", "version", "updated_at"])
+        _log(case, by=by, action="change", reason="flagged acute")
+        event_record(kind="case.changed", payload=case_event_payload(case), region=case.region)
+        if not already:
+            event_record(
+                kind="acute.alert",
+                payload={"case_id": case.pk, "reference": case.reference, "reason": "acute"},
+                region=case.region,
+            )
+    return case
+
+
+def case_clear_acute(*, case_id: int, by: User, action_taken: str) -> Case:
+    """Lift the acute flag; only with the action that was taken recorded (police, TIH, ...)."""
+    if not action_taken.strip():
+        raise TransitionRefused(_("Leg vast welke actie is ondernomen voordat acuut vervalt."))
+    with transaction.atomic():
+        case = _lock(case_id, None)
+        if not case.acute:
+            raise TransitionRefused(_("Dit dossier is niet als acuut gemarkeerd."))
+        case.acute = False
+        case.version += 1
+        case.save(update_fields=["acute", "version", "updated_at"])
+        CaseTransition.objects.create(
+            case=case,
+            name="clear_acute",
+            from_state=case.state,
+            to_state=case.state,
+            by=by,
+            reason=action_taken,
+        )
+        _log(case, by=by, action="change", reason="acute flag cleared")
+        event_record(kind="case.changed", payload=case_event_payload(case), region=case.region)
+    return case

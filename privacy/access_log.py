@@ -3,6 +3,9 @@ contact or person goes through `access_record`."""
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,6 +22,22 @@ def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+
+
+def _normalise_ip(address: str | None) -> str | None:
+    """The address as the database will return it, so the hash still matches when re-read.
+
+    PostgreSQL's inet type rewrites IPv6 (2001:DB8:0::1 -> 2001:db8::1); hashing the
+    unnormalised form would make verify_access_log report an untouched row as changed.
+    A value that is not an address (a forged X-Forwarded-For) is not stored.
+    """
+    if not address:
+        return None
+    try:
+        ipaddress.ip_address(address.strip())
+        return AccessLogEntry._meta.get_field("ip_address").to_python(address)
+    except (ValueError, ValidationError):
+        return None
 
 
 def target_of(obj: models.Model) -> tuple[str, str]:
@@ -51,7 +70,7 @@ def access_record(
             action=action,
             target_type=target_type,
             target_id=str(target_id),
-            ip_address=ip_address or None,
+            ip_address=_normalise_ip(ip_address),
             allowed=allowed,
             reason=reason[:200],
             previous_hash=last or GENESIS_HASH,

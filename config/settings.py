@@ -142,6 +142,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.security_headers.SecurityHeadersMiddleware",
+    # Before sessions and auth: Twilio's fallback URL must answer without the database.
+    "hotline.middleware.TwilioFallbackMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -340,6 +342,45 @@ VT_REGION = env_str(
     "VT_REGION",
     "haaglanden",
     help_text="Code of the Veilig Thuis region this deployment serves",
+)
+
+# --- telephony: 0800-2000 through Twilio -----------------------------------------------
+
+# Without an account SID every call is simulated: no REST call and no softphone token,
+# and the rest of the flow (webhooks, queue, pickup) works the same.
+TWILIO_ACCOUNT_SID = env_str(
+    "TWILIO_ACCOUNT_SID",
+    help_text="Twilio account SID (AC...); empty simulates calls (development, demo)",
+)
+TWILIO_API_KEY_SID = env_str(
+    "TWILIO_API_KEY_SID", help_text="Twilio API key SID (SK...) for REST calls and softphone tokens"
+)
+TWILIO_API_KEY_SECRET = env_str(
+    "TWILIO_API_KEY_SECRET", help_text="The secret of TWILIO_API_KEY_SID"
+)
+TWILIO_TWIML_APP_SID = env_str(
+    "TWILIO_TWIML_APP_SID", help_text="TwiML app SID (AP...) the operators' softphone uses"
+)
+TWILIO_API_BASE_URL = env_str(
+    "TWILIO_API_BASE_URL",
+    help_text="Send Twilio REST calls here instead of https://api.twilio.com (tests, a local "
+    "fake); empty in production",
+).rstrip("/")
+# A REST call made while an operator waits: better to tell them it failed than to hang.
+TWILIO_REST_TIMEOUT_SECONDS = 5.0
+HOTLINE_BACKUP_NUMBER = env_str(
+    "HOTLINE_BACKUP_NUMBER",
+    help_text="E.164 number the fallback URL dials when this system cannot answer",
+)
+HOTLINE_ROLE_PRIORITY = env_list(
+    "HOTLINE_ROLE_PRIORITY",
+    "child,victim,professional,bystander,perpetrator,unknown",
+    help_text="Caller roles from first to last in the queue (after acute calls)",
+)
+HOTLINE_TOKEN_TTL_SECONDS = env_int(
+    "HOTLINE_TOKEN_TTL_SECONDS",
+    600,
+    help_text="Lifetime of an operator's softphone token, in seconds",
 )
 
 # --- logging: no personal data, ever ----------------------------------------------

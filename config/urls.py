@@ -15,5 +15,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("hotline/", include("hotline.urls")),
     path("", include("accounts.home_urls")),
 ]

@@ -1,0 +1,121 @@
+"""A call to 0800-2000, from the first webhook to its end, and who changed it when."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from privacy.fields import EncryptedCharField
+
+
+class CallRole(models.TextChoices):
+    UNKNOWN = "unknown", _("onbekend")
+    VICTIM = "victim", _("slachtoffer")
+    BYSTANDER = "bystander", _("omstander")
+    PROFESSIONAL = "professional", _("professional")
+    PERPETRATOR = "perpetrator", _("pleger")
+    CHILD = "child", _("kind of jongere")
+
+
+class CallState(models.TextChoices):
+    IVR = "ivr", _("in het keuzemenu")
+    QUEUED = "queued", _("wacht")
+    TAKEN = "taken", _("aangenomen, wordt doorverbonden")
+    CONNECTED = "connected", _("in gesprek")
+    TRANSFERRED = "transferred", _("doorverbonden met andere regio")
+    ENDED = "ended", _("beëindigd")
+    ABANDONED = "abandoned", _("opgehangen tijdens het wachten")
+
+
+# Once a call is here nothing a webhook says can bring it back: Twilio retries and
+# reorders callbacks, and a finished call must stay finished.
+FINAL_STATES = {CallState.ENDED, CallState.ABANDONED}
+
+
+class CallOutcome(models.TextChoices):
+    NONE = "", "-"
+    COMPLETED = "completed", _("gesprek gevoerd")
+    SAFE_EXIT = "safe_exit", _("kon niet praten, veilig beëindigd")
+    LEFT_MENU = "left_menu", _("opgehangen in het keuzemenu")
+    ABANDONED = "abandoned", _("opgehangen tijdens het wachten")
+    BACKUP = "backup", _("naar het reservenummer")
+    TRANSFERRED = "transferred", _("doorverbonden met andere regio")
+    FAILED = "failed", _("mislukt")
+
+
+class PendingAction(models.TextChoices):
+    """What the caller asked for from the queue; done when Twilio lets them leave it."""
+
+    NONE = "", "-"
+    SAFE_EXIT = "safe_exit", _("wil ophangen")
+    MENU = "menu", _("wil het keuzemenu")
+
+
+class Call(models.Model):
+    sid = models.CharField(max_length=64, unique=True)
+    # The caller's number is personal data: encrypted, found only through its blind index.
+    caller_number = EncryptedCharField(max_length=40, blank=True, default="")
+    caller_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    withheld = models.BooleanField(default=False)
+    simulated = models.BooleanField(default=False)
+    language = models.CharField(max_length=2, default="nl")
+    role = models.CharField(max_length=20, choices=CallRole.choices, default=CallRole.UNKNOWN)
+    acute = models.BooleanField(default=False)
+    region = models.CharField(max_length=50, blank=True, default="")
+    region_source = models.CharField(max_length=20, blank=True, default="")
+    postcode_attempts = models.PositiveSmallIntegerField(default=0)
+    menu_attempts = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=20, choices=CallState.choices, default=CallState.IVR)
+    outcome = models.CharField(
+        max_length=20, choices=CallOutcome.choices, blank=True, default=CallOutcome.NONE
+    )
+    pending_action = models.CharField(
+        max_length=20, choices=PendingAction.choices, blank=True, default=PendingAction.NONE
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hotline_calls",
+    )
+    twilio_status = models.CharField(max_length=20, blank=True, default="")
+    # -1: no status callback seen yet. Callbacks older than the last one applied are ignored.
+    twilio_sequence = models.IntegerField(default=-1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "enqueued_at"])]
+
+    def __str__(self) -> str:
+        return f"call {self.pk} ({self.state})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+class CallTransition(models.Model):
+    """Who moved a call from one state to another, and when: the call's audit trail."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="transitions")
+    at = models.DateTimeField(auto_now_add=True)
+    from_state = models.CharField(max_length=20)
+    to_state = models.CharField(max_length=20)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    # "twilio" for webhooks, the operator's username otherwise.
+    by_label = models.CharField(max_length=150)
+    note = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}: {self.from_state} -> {self.to_state} by {self.by_label}"

@@ -1,0 +1,399 @@
+"""Every change to a call. One transaction each, an audit row each, an event on commit.
+
+Webhooks arrive twice and out of order, so each service checks the state it starts from
+and does nothing when the change has already happened: a replay changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from events.services import event_record
+from hotline import twilio_rest
+from hotline.models import (
+    Call,
+    CallOutcome,
+    CallRole,
+    CallState,
+    CallTransition,
+    PendingAction,
+)
+from hotline.regions import is_withheld, region_for_number, region_for_postcode
+from hotline.selectors import call_queue, call_summary
+from privacy.blind_index import phone_index
+
+logger = logging.getLogger(__name__)
+
+TERMINAL_TWILIO_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+KNOWN_TWILIO_STATUSES = TERMINAL_TWILIO_STATUSES | {
+    "queued",
+    "initiated",
+    "ringing",
+    "in-progress",
+}
+MAX_POSTCODE_ATTEMPTS = 2
+MAX_MENU_ATTEMPTS = 2
+
+
+class CallNotAvailable(Exception):
+    """Someone else took the call first, or the caller is no longer waiting."""
+
+
+class CallTransferFailed(Exception):
+    """Twilio could not move the caller to the operator; the call is back in the queue."""
+
+
+def operator_identity(user: User) -> str:
+    """The softphone's Twilio client name. Not the username: Twilio need not know it."""
+    return f"operator-{user.pk}"
+
+
+def _lock(call: Call) -> Call:
+    # Row lock on PostgreSQL (a no-op on SQLite, which serialises writers anyway): two
+    # webhooks for one call must not both read the old state and both write.
+    return Call.objects.select_for_update().get(pk=call.pk)
+
+
+def _transition(
+    call: Call, to_state: str, *, by: User | None = None, note: str = "", **fields: Any
+) -> None:
+    from_state = call.state
+    call.state = to_state
+    for name, value in fields.items():
+        setattr(call, name, value)
+    call.save()
+    CallTransition.objects.create(
+        call=call,
+        from_state=from_state,
+        to_state=to_state,
+        by=by,
+        by_label=by.get_username() if by else "twilio",
+        note=note,
+    )
+
+
+def _announce(call: Call, kind: str) -> None:
+    event_record(kind=kind, payload=call_summary(call), region=call.region or settings.VT_REGION)
+
+
+def call_receive(*, sid: str, from_number: str, account_sid: str) -> tuple[Call, bool]:
+    """The first webhook of a call; a replay returns the call it made the first time."""
+    withheld = is_withheld(from_number)
+    region = region_for_number(from_number)
+    with transaction.atomic():
+        call, created = Call.objects.get_or_create(
+            sid=sid,
+            defaults={
+                "caller_number": "" if withheld else from_number.strip()[:40],
+                "caller_index": "" if withheld else phone_index(from_number),
+                "withheld": withheld,
+                # Real calls carry our account SID; anything else (the simulator) must
+                # never reach Twilio's REST API.
+                "simulated": not settings.TWILIO_ACCOUNT_SID
+                or account_sid != settings.TWILIO_ACCOUNT_SID,
+                "region": region or "",
+                "region_source": "area_code" if region else "",
+            },
+        )
+        if created:
+            CallTransition.objects.create(
+                call=call, from_state="", to_state=CallState.IVR, by_label="twilio"
+            )
+    return call, created
+
+
+def call_language_set(*, call: Call, language: str) -> Call:
+    with transaction.atomic():
+        call = _lock(call)
+        if call.language != language and call.state == CallState.IVR:
+            call.language = language
+            call.save(update_fields=["language"])
+    return call
+
+
+def call_postcode_enter(*, call: Call, digits: str) -> Call:
+    """The caller's postcode digits place them in a region; a miss counts as an attempt."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state != CallState.IVR or call.region:
+            return call
+        region = region_for_postcode(digits)
+        if region:
+            call.region = region
+            call.region_source = "postcode"
+            call.save(update_fields=["region", "region_source"])
+        else:
+            call.postcode_attempts += 1
+            if call.postcode_attempts >= MAX_POSTCODE_ATTEMPTS:
+                # Never drop a caller for a postcode: unplaced callers are answered here.
+                call.region = settings.VT_REGION
+                call.region_source = "default"
+            call.save(update_fields=["postcode_attempts", "region", "region_source"])
+    return call
+
+
+def call_transfer(*, call: Call, number: str) -> Call:
+    """Another region's caller goes to that region's own number."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state != CallState.IVR:
+            return call
+        _transition(
+            call,
+            CallState.TRANSFERRED,
+            note=f"to region {call.region}",
+            outcome=CallOutcome.TRANSFERRED,
+        )
+        _announce(call, "call.transferred")
+    return call
+
+
+def call_role_choose(*, call: Call, role: str) -> Call:
+    if role not in CallRole.values:
+        raise ValueError(f"unknown role {role!r}")
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state == CallState.IVR and call.role != role:
+            call.role = role
+            call.save(update_fields=["role"])
+    return call
+
+
+def call_menu_miss(*, call: Call) -> Call:
+    """No key, or a key the menu does not know; counted so the caller is not looped forever."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state == CallState.IVR:
+            call.menu_attempts += 1
+            call.save(update_fields=["menu_attempts"])
+    return call
+
+
+def call_enqueue(*, call: Call, acute: bool) -> Call:
+    """Into our queue. A caller coming back from the menu keeps their original place."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state != CallState.IVR:
+            return call
+        _transition(
+            call,
+            CallState.QUEUED,
+            acute=call.acute or acute,
+            enqueued_at=call.enqueued_at or timezone.now(),
+            pending_action=PendingAction.NONE,
+            region=call.region or settings.VT_REGION,
+        )
+        _announce(call, "call.queued")
+    return call
+
+
+def call_leave_request(*, call: Call, action: str) -> Call:
+    """The waiting caller pressed a key; Twilio lets them out of the queue next."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state == CallState.QUEUED and not call.pending_action:
+            call.pending_action = action
+            call.save(update_fields=["pending_action"])
+    return call
+
+
+def call_back_to_menu(*, call: Call) -> Call:
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state != CallState.QUEUED:
+            return call
+        _transition(
+            call,
+            CallState.IVR,
+            note="caller asked for the menu",
+            pending_action=PendingAction.NONE,
+            menu_attempts=0,
+        )
+        _announce(call, "call.left_queue")
+    return call
+
+
+def call_end_safely(*, call: Call) -> Call:
+    """ "I can't talk now": the call ends at once, and nobody calls this number back."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state not in {CallState.IVR, CallState.QUEUED}:
+            return call
+        _transition(
+            call,
+            CallState.ENDED,
+            note="caller could not talk",
+            outcome=CallOutcome.SAFE_EXIT,
+            pending_action=PendingAction.NONE,
+            ended_at=timezone.now(),
+        )
+        _announce(call, "call.ended")
+    return call
+
+
+def call_abandon(*, call: Call) -> Call:
+    """The caller hung up while waiting (or while an operator was being connected)."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state not in {CallState.QUEUED, CallState.TAKEN}:
+            return call
+        _transition(
+            call,
+            CallState.ABANDONED,
+            outcome=CallOutcome.ABANDONED,
+            ended_at=timezone.now(),
+        )
+        _announce(call, "call.abandoned")
+    return call
+
+
+def call_overflow(*, call: Call, reason: str) -> Call:
+    """Twilio's queue refused the caller (full, error): they go to the backup number."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.is_final:
+            return call
+        _transition(
+            call,
+            CallState.ENDED,
+            note=f"queue result {reason}"[:200],
+            outcome=CallOutcome.BACKUP,
+            ended_at=timezone.now(),
+        )
+        _announce(call, "call.ended")
+    return call
+
+
+def _call_claim(*, call_id: int, operator: User) -> Call:
+    """Atomically make `operator` the one who has this call.
+
+    A conditional UPDATE: on PostgreSQL the second of two concurrent claims waits for the
+    first one's row lock, re-reads the row, finds it no longer queued and updates nothing.
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        won = Call.objects.filter(
+            pk=call_id, state=CallState.QUEUED, pending_action=PendingAction.NONE
+        ).update(state=CallState.TAKEN, operator=operator, taken_at=now)
+        if not won:
+            raise CallNotAvailable
+        call = Call.objects.select_related("operator").get(pk=call_id)
+        CallTransition.objects.create(
+            call=call,
+            from_state=CallState.QUEUED,
+            to_state=CallState.TAKEN,
+            by=operator,
+            by_label=operator.get_username(),
+        )
+        _announce(call, "call.taken")
+    return call
+
+
+def call_requeue(*, call: Call, by: User | None = None, note: str = "") -> Call:
+    """Back into the queue at the caller's original place (a failed transfer, no answer)."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state not in {CallState.TAKEN, CallState.CONNECTED}:
+            return call
+        _transition(
+            call,
+            CallState.QUEUED,
+            by=by,
+            note=note[:200],
+            operator=None,
+            taken_at=None,
+            connected_at=None,
+        )
+        _announce(call, "call.requeued")
+    return call
+
+
+def _move_caller_to_operator(call: Call, operator: User) -> None:
+    if call.simulated or not twilio_rest.is_configured():
+        # Simulated calls leave the queue on their next wait request (see the wait view).
+        return
+    from hotline.twiml import public_url
+
+    try:
+        twilio_rest.call_redirect(
+            sid=call.sid, url=public_url("/hotline/twilio/connect/", call=call.pk)
+        )
+    except twilio_rest.TelephonyError as error:
+        call_requeue(call=call, by=operator, note="transfer to operator failed")
+        raise CallTransferFailed from error
+
+
+def call_take(*, call: Call, operator: User) -> Call:
+    """The operator takes this call; raises CallNotAvailable if someone was first.
+
+    The REST call runs after the claim has committed, never inside it: a slow Twilio must
+    not hold the row lock while other operators wait.
+    """
+    call = _call_claim(call_id=call.pk, operator=operator)
+    _move_caller_to_operator(call, operator)
+    return call
+
+
+def call_take_next(*, operator: User) -> Call | None:
+    """The first call of our queue order that this operator can still get; None if empty."""
+    for call_id in call_queue().values_list("pk", flat=True)[:50]:
+        try:
+            call = _call_claim(call_id=call_id, operator=operator)
+        except CallNotAvailable:
+            continue  # a colleague was faster: try the next one
+        _move_caller_to_operator(call, operator)
+        return call
+    return None
+
+
+def call_connect(*, call: Call) -> Call:
+    """Twilio fetched the bridge TwiML: the caller is being put through to the operator."""
+    with transaction.atomic():
+        call = _lock(call)
+        if call.state != CallState.TAKEN:
+            return call
+        _transition(call, CallState.CONNECTED, connected_at=timezone.now())
+        _announce(call, "call.connected")
+    return call
+
+
+def call_status_record(*, sid: str, status: str, sequence: int | None) -> Call | None:
+    """Apply a status callback. Older or repeated callbacks, and anything after an end,
+    change nothing: Twilio delivers them at least once and in no guaranteed order."""
+    status = status.strip().lower()
+    if status not in KNOWN_TWILIO_STATUSES:
+        raise ValueError(f"unknown call status {status!r}")
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(sid=sid).first()
+        if call is None:
+            return None
+        if call.twilio_status in TERMINAL_TWILIO_STATUSES:
+            return call
+        if sequence is not None and sequence <= call.twilio_sequence:
+            return call
+        call.twilio_status = status
+        if sequence is not None:
+            call.twilio_sequence = sequence
+        call.save(update_fields=["twilio_status", "twilio_sequence"])
+        if status not in TERMINAL_TWILIO_STATUSES:
+            return call
+        now = timezone.now()
+        if call.state == CallState.IVR:
+            _transition(call, CallState.ENDED, outcome=CallOutcome.LEFT_MENU, ended_at=now)
+            _announce(call, "call.ended")
+        elif call.state in {CallState.QUEUED, CallState.TAKEN}:
+            _transition(call, CallState.ABANDONED, outcome=CallOutcome.ABANDONED, ended_at=now)
+            _announce(call, "call.abandoned")
+        elif call.state == CallState.CONNECTED:
+            _transition(call, CallState.ENDED, outcome=CallOutcome.COMPLETED, ended_at=now)
+            _announce(call, "call.ended")
+        elif call.state == CallState.TRANSFERRED and call.ended_at is None:
+            call.ended_at = now
+            call.save(update_fields=["ended_at"])
+    return call

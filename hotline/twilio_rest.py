@@ -1,0 +1,83 @@
+"""The one place this system calls Twilio's REST API.
+
+Webhooks never come here (every second in a webhook is dead air for the caller); only an
+operator's action does, outside any database transaction, with a short timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+logger = logging.getLogger(__name__)
+
+
+class TelephonyError(Exception):
+    """Twilio could not be asked to do it (timeout, refused, an error answer)."""
+
+
+class _RedirectingHttpClient(TwilioHttpClient):
+    """Sends every request to TWILIO_API_BASE_URL instead of https://*.twilio.com.
+
+    The twilio library builds absolute URLs per product domain; rewriting scheme and host
+    here points all of them at a local fake in tests without patching the library.
+    """
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._base = urlsplit(base_url)
+        # A developer's HTTP(S)_PROXY must not swallow requests meant for a local fake.
+        self.session.trust_env = False
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        parts = urlsplit(url)
+        url = urlunsplit(
+            (self._base.scheme, self._base.netloc, self._base.path + parts.path, parts.query, "")
+        )
+        return super().request(method, url, *args, **kwargs)
+
+
+def is_configured() -> bool:
+    return bool(
+        settings.TWILIO_ACCOUNT_SID
+        and settings.TWILIO_API_KEY_SID
+        and settings.TWILIO_API_KEY_SECRET
+    )
+
+
+def rest_client() -> Client:
+    timeout = settings.TWILIO_REST_TIMEOUT_SECONDS
+    http_client: TwilioHttpClient
+    if settings.TWILIO_API_BASE_URL:
+        http_client = _RedirectingHttpClient(settings.TWILIO_API_BASE_URL, timeout)
+    else:
+        http_client = TwilioHttpClient(timeout=timeout)
+    return Client(
+        settings.TWILIO_API_KEY_SID,
+        settings.TWILIO_API_KEY_SECRET,
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+        http_client=http_client,
+    )
+
+
+def call_redirect(*, sid: str, url: str) -> None:
+    """Make a live call fetch new TwiML from `url` (moves a waiting caller to an operator).
+
+    Raises TelephonyError on any failure, so the caller can be put back in the queue.
+    """
+    try:
+        rest_client().calls(sid).update(url=url, method="POST")
+    except TwilioException as error:
+        # The library's errors carry the URL and status, never the caller's number.
+        logger.warning("twilio REST redirect failed: %s", error)
+        raise TelephonyError(str(error)) from error
+    except Exception as error:  # requests' timeouts and connection errors
+        logger.warning("twilio REST redirect failed: %s", type(error).__name__)
+        raise TelephonyError(type(error).__name__) from error

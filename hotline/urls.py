@@ -1,0 +1,19 @@
+from django.urls import path
+
+from hotline import views
+
+app_name = "hotline"
+
+# The /twilio/ paths are configured in Twilio's console: never rename them.
+urlpatterns = [
+    path("twilio/voice/", views.voice, name="voice"),
+    path("twilio/menu/", views.menu, name="menu"),
+    path("twilio/wait/", views.wait, name="wait"),
+    path("twilio/queue-result/", views.queue_result, name="queue_result"),
+    path("twilio/status/", views.status, name="status"),
+    path("twilio/connect/", views.connect, name="connect"),
+    path("twilio/fallback/", views.fallback, name="fallback"),
+    path("token/", views.token, name="token"),
+    path("calls/<int:call_id>/take/", views.take_call, name="take_call"),
+    path("calls/take-next/", views.take_next, name="take_next"),
+]

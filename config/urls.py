@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("privacy/", include("privacy.urls")),
     path("hotline/", include("hotline.urls")),
     path("", include("accounts.home_urls")),
 ]

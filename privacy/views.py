@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.apps import apps
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.security import client_ip, permission_required
+from privacy.access_log import access_record_request
+from privacy.selectors import access_history
+from privacy.services import access_log_export
+
+# Long histories are read in full through the CSV export.
+HISTORY_PAGE_ROWS = 500
+
+
+def _known_target_type(target_type: str) -> str:
+    """Only app.model labels of installed models; anything else is a 404, not an empty page."""
+    try:
+        return apps.get_model(target_type)._meta.label_lower
+    except (LookupError, ValueError):
+        raise Http404(_("Onbekende soort gegeven.")) from None
+
+
+@never_cache
+@permission_required("accounts.supervise")
+@require_GET
+def access_history_view(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
+    target_type = _known_target_type(target_type)
+    # Who looked at a file says something about the file: that view is logged too.
+    access_record_request(
+        request,
+        action="view",
+        target_type=target_type,
+        target_id=target_id,
+        reason="toegangsgeschiedenis bekeken",
+    )
+    entries = list(
+        access_history(target_type=target_type, target_id=target_id)[: HISTORY_PAGE_ROWS + 1]
+    )
+    return render(
+        request,
+        "privacy/access_history.html",
+        {
+            "target_type": target_type,
+            "target_id": target_id,
+            "entries": entries[:HISTORY_PAGE_ROWS],
+            "truncated": len(entries) > HISTORY_PAGE_ROWS,
+        },
+    )
+
+
+@never_cache
+@permission_required("accounts.supervise")
+@require_GET
+def access_history_export(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
+    target_type = _known_target_type(target_type)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"toegangslog-{target_type.replace('.', '-')}-{target_id}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    access_log_export(
+        out=response,
+        by=request.user,
+        targets=[(target_type, target_id)],
+        ip_address=client_ip(request) or None,
+    )
+    return response

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from privacy.fields import (
     EncryptedCharField,
@@ -112,7 +112,7 @@ def default_region() -> str:
     return settings.VT_REGION
 
 
-class Case(models.Model):
+class Case(FSMModelMixin, models.Model):
     """The file on a family or household. Personal content is encrypted at rest."""
 
     reference = models.CharField(_("kenmerk"), max_length=20, unique=True)

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -145,6 +145,12 @@ def intake_register(*, intake: IntakeData, by: User | None, region: str | None =
     with transaction.atomic():
         case = Case(
             reference=case_reference_next(year=timezone.localdate().year),
+            # Set once at creation; later changes go through convert_to_report.
+            case_type=(
+                CaseType.REPORT
+                if case_data.get("case_type") == CaseType.REPORT
+                else CaseType.ADVICE
+            ),
             reported_at=now,
             assessment_due=working_days.assessment_due(timezone.localdate(now)),
             acute=bool(case_data.get("acute")),
@@ -158,9 +164,6 @@ def intake_register(*, intake: IntakeData, by: User | None, region: str | None =
         )
         if region:
             case.region = region
-        if case_data.get("case_type") == CaseType.REPORT:
-            # Set directly at creation; later conversions go through convert_to_report.
-            case.case_type = CaseType.REPORT
         _set_address(case, case_data.get("address"))
         case.save()
         contact = Contact(case=case, handled_by=by, created_at=now)
@@ -274,11 +277,19 @@ def _apply_transition(case: Case, name: str, *, by: User, reason: str = "") -> C
 
 
 def _refused_attempt_is_logged(func):  # type: ignore[no-untyped-def]
-    """Log a refused step in the access log even though its transaction rolls back."""
+    """Log a refused step in the access log even though its transaction rolls back.
+
+    SQLite (the development default) has no row locks: the loser of a race on the same
+    case finds the table locked instead of waiting, which means the same thing here.
+    """
 
     def wrapper(*args: Any, **kwargs: Any) -> Case:
         try:
             return func(*args, **kwargs)
+        except OperationalError as error:
+            if connection.vendor == "sqlite" and "locked" in str(error):
+                raise CaseChanged() from None
+            raise
         except TransitionRefused as refusal:
             case_id = kwargs.get("case_id")
             access_record(

@@ -153,6 +153,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
+    # Turns an undecryptable value into a clear page that names no data.
+    "privacy.middleware.DecryptionErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last, as its documentation asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -343,6 +345,18 @@ VT_REGION = env_str(
     "haaglanden",
     help_text="Code of the Veilig Thuis region this deployment serves",
 )
+
+# --- retention (privacy.retention; manage.py purge_expired) --------------------------
+
+RETENTION_YEARS_AFTER_CLOSING = env_int(
+    "RETENTION_YEARS_AFTER_CLOSING",
+    15,
+    help_text="Years a closed case file is kept; longer when the youngest child involved "
+    "turns 18 later than that",
+)
+if RETENTION_YEARS_AFTER_CLOSING < 1:
+    # 0 would let purge_expired destroy every file the day it closes.
+    raise ImproperlyConfigured("RETENTION_YEARS_AFTER_CLOSING must be at least 1.")
 
 # --- telephony: 0800-2000 through Twilio -----------------------------------------------
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from privacy.models import AccessLogEntry
+from privacy.models import AccessLogEntry, Tombstone
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,4 +36,20 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     )
     list_filter = ("action", "allowed", "target_type")
     search_fields = ("=actor_username", "=target_id")
+    actions = None
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(ReadOnlyAdmin):
+    list_display = (
+        "target_type",
+        "target_id",
+        "reference",
+        "opened_on",
+        "closed_on",
+        "destroyed_at",
+        "reason",
+    )
+    list_filter = ("reason", "target_type")
+    search_fields = ("=reference",)
     actions = None

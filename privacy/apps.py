@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class PrivacyConfig(AppConfig):
@@ -6,3 +7,7 @@ class PrivacyConfig(AppConfig):
 
     name = "privacy"
     verbose_name = "Gegevensbescherming"
+
+    def ready(self) -> None:
+        # Each app registers its retention policies in <app>/retention.py, as with admin.py.
+        autodiscover_modules("retention")

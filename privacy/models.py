@@ -93,3 +93,33 @@ class AccessLogEntry(models.Model):
     def compute_hash(self) -> str:
         canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Tombstone(models.Model):
+    """What remains of a destroyed record: that it existed and when, never what it held."""
+
+    class Reason(models.TextChoices):
+        RETENTION_EXPIRED = "retention_expired", _("bewaartermijn verstreken")
+        UNFOUNDED_ON_REQUEST = "unfounded_on_request", _("op verzoek: vermoeden ongegrond")
+
+    target_type = models.CharField(_("soort gegeven"), max_length=100)
+    target_id = models.CharField(_("gegeven-id"), max_length=64)
+    reference = models.CharField(_("kenmerk"), max_length=40, blank=True)
+    opened_on = models.DateField(_("geopend op"), null=True, blank=True)
+    closed_on = models.DateField(_("gesloten op"), null=True, blank=True)
+    destroyed_at = models.DateTimeField(_("vernietigd op"))
+    reason = models.CharField(_("reden"), max_length=30, choices=Reason.choices)
+    destroyed_by_id = models.BigIntegerField(_("vernietigd door (medewerker-id)"), null=True)
+
+    class Meta:
+        verbose_name = _("grafsteen")
+        verbose_name_plural = _("grafstenen")
+        ordering = ["-destroyed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_type", "target_id"], name="privacy_one_tombstone_per_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_type}:{self.target_id} {self.reference}"

@@ -1,12 +1,20 @@
-"""Writes in privacy: exports of the access log (each export is itself logged)."""
+"""Writes in privacy: exports of the access log (each logged) and destruction of records."""
 
 from __future__ import annotations
 
 import csv
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
 from privacy.access_log import access_record
+from privacy.crypto import DecryptionError
+from privacy.models import Tombstone
+from privacy.retention import TombstoneData, policies, policy_for
 from privacy.selectors import access_log_head_seq, access_log_matching
 
 EXPORT_COLUMNS = [
@@ -75,3 +83,96 @@ def access_log_export(
         writer.writerow([_cell(value) for value in row])
         written += 1
     return written
+
+
+# --- retention -----------------------------------------------------------------------
+
+
+class DestructionError(ValueError):
+    """A record cannot be destroyed; the message is fit for the person asking."""
+
+
+@dataclass
+class PurgeReport:
+    destroyed: list[tuple[str, TombstoneData]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def record_destroy(
+    *,
+    target_type: str,
+    target_id: str | int,
+    reason: str,
+    by: Any | None,
+    ip_address: str | None = None,
+    role: str | None = None,
+) -> Tombstone:
+    """Destroy one record through its retention policy, leave a tombstone, log `destroy`.
+
+    All in one transaction: the content is gone and the tombstone and log row exist, or
+    nothing happened.
+    """
+    policy = policy_for(target_type)
+    if policy is None:
+        raise DestructionError(f"Nothing of kind {target_type!r} can be destroyed.")
+    if reason not in Tombstone.Reason.values:
+        raise DestructionError(f"Unknown reason {reason!r}.")
+    with transaction.atomic():
+        record = policy.visible_to(by).select_for_update().filter(pk=target_id).first()
+        if record is None:
+            raise DestructionError(f"{target_type} {target_id} does not exist or is not yours.")
+        if reason == Tombstone.Reason.UNFOUNDED_ON_REQUEST:
+            refusal = policy.refuse_on_request(record)
+            if refusal:
+                raise DestructionError(refusal)
+        data = policy.destroy(record)
+        tombstone = Tombstone.objects.create(
+            target_type=target_type,
+            target_id=str(target_id),
+            reference=data.reference,
+            opened_on=data.opened_on,
+            closed_on=data.closed_on,
+            destroyed_at=timezone.now(),
+            reason=reason,
+            destroyed_by_id=by.pk if by is not None else None,
+        )
+        access_record(
+            actor=by,
+            action="destroy",
+            target_type=target_type,
+            target_id=target_id,
+            reason=reason,
+            ip_address=ip_address,
+            role=role,
+        )
+    return tombstone
+
+
+def purge_expired(*, today: datetime.date, dry_run: bool, role: str | None = None) -> PurgeReport:
+    """Destroy (or with dry_run only list) every record whose retention term has ended.
+
+    A record that cannot be checked or destroyed (an unreadable value, a protected
+    relation) is reported and kept; the others still go.
+    """
+    report = PurgeReport()
+    for policy in policies():
+        for record in policy.candidates(today):
+            try:
+                if policy.retained_until(record) > today:
+                    continue
+                data = policy.describe(record)
+                if not dry_run:
+                    record_destroy(
+                        target_type=policy.target_type,
+                        target_id=record.pk,
+                        reason=Tombstone.Reason.RETENTION_EXPIRED,
+                        by=None,
+                        role=role,
+                    )
+                report.destroyed.append((policy.target_type, data))
+            except (DecryptionError, DestructionError, DatabaseError) as error:
+                # The class name only: messages from the database can quote values.
+                report.failures.append(
+                    f"{policy.target_type} {record.pk}: not destroyed ({type(error).__name__})"
+                )
+    return report

@@ -15,4 +15,9 @@ urlpatterns = [
         views.access_history_export,
         name="access_history_export",
     ),
+    path(
+        "destroy/<str:target_type>/<int:target_id>/",
+        views.destroy_on_request,
+        name="destroy_on_request",
+    ),
 ]

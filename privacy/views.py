@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 from django.apps import apps
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.security import client_ip, permission_required
 from privacy.access_log import access_record_request
+from privacy.forms import DestroyOnRequestForm
+from privacy.models import Tombstone
+from privacy.retention import policy_for
 from privacy.selectors import access_history
-from privacy.services import access_log_export
+from privacy.services import DestructionError, access_log_export, record_destroy
 
 # Long histories are read in full through the CSV export.
 HISTORY_PAGE_ROWS = 500
@@ -67,3 +71,42 @@ def access_history_export(request: HttpRequest, target_type: str, target_id: int
         ip_address=client_ip(request) or None,
     )
     return response
+
+
+@never_cache
+@permission_required("accounts.supervise")
+@require_http_methods(["GET", "POST"])
+def destroy_on_request(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
+    """A supervisor destroys a file on request because the suspicion proved unfounded."""
+    policy = policy_for(_known_target_type(target_type))
+    if policy is None:
+        raise Http404(_("Dit soort gegeven kan niet worden vernietigd."))
+    record = policy.visible_to(request.user).filter(pk=target_id).first()
+    if record is None:
+        raise Http404(_("Dit dossier bestaat niet of is niet van jouw regio."))
+    data = policy.describe(record)
+    form = DestroyOnRequestForm(request.POST or None, expected_reference=data.reference)
+    refusal = policy.refuse_on_request(record)
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            record_destroy(
+                target_type=policy.target_type,
+                target_id=target_id,
+                reason=Tombstone.Reason.UNFOUNDED_ON_REQUEST,
+                by=request.user,
+                ip_address=client_ip(request) or None,
+            )
+        except DestructionError:
+            refusal = _("Dit dossier kan nu niet worden vernietigd.")
+        else:
+            messages.success(
+                request, _("Dossier %(reference)s is vernietigd.") % {"reference": data.reference}
+            )
+            return redirect("home")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "privacy/destroy_on_request.html",
+        {"form": form, "data": data, "refusal": refusal, "target_type": policy.target_type},
+        status=status,
+    )

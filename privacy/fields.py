@@ -10,6 +10,7 @@ import datetime
 import json
 from typing import Any
 
+from django.apps import apps as global_apps
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -23,7 +24,9 @@ class EncryptedFieldMixin:
 
     def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
         super().contribute_to_class(cls, name, **kwargs)  # type: ignore[misc]
-        if not cls._meta.abstract:
+        # Only the project's real models: migrations render historical copies of every
+        # model (and SQLite's table rebuilds temporary "new__" ones) in their own registry.
+        if not cls._meta.abstract and cls._meta.apps is global_apps:
             ENCRYPTED_FIELDS_REGISTRY.append(self)  # type: ignore[arg-type]
 
     def get_internal_type(self) -> str:

@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run SIMULATE=30` also plays 30 simulated calls to 0800-2000 so the dashboard shows life.
+SIMULATE ?=
 
-.PHONY: run test install lint format messages screenshots clean-dev
+.PHONY: run test install lint format messages screenshots diagram clean-dev
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +25,7 @@ run: install
 	@echo "  staff login:  http://$(HOST):$(PORT)/accounts/login/"
 	@echo "  health:       http://$(HOST):$(PORT)/healthz   readiness: http://$(HOST):$(PORT)/readyz"
 	@echo "Stop with Ctrl-C."
+	@if [ -n "$(SIMULATE)" ]; then (sleep 3; $(BIN)/python manage.py simulate_calls --calls $(SIMULATE) --rate 0.2 --patience 300 --talk 30 --url http://$(HOST):$(PORT)) & fi
 	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 test: install
@@ -44,6 +47,11 @@ messages: install
 # Re-take the README screenshots with Debian's Chromium.
 screenshots: install
 	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser
+
+# Redraw the case state diagram (needs Graphviz's dot: apt-get install graphviz).
+diagram: install
+	$(BIN)/python manage.py graph_transitions reports.Case.state > docs/case_states.dot
+	dot -Tsvg docs/case_states.dot -o docs/case_states.svg
 
 clean-dev:
 	rm -rf var .dev-secrets.json

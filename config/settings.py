@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "django_fsm",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

@@ -17,5 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("privacy/", include("privacy.urls")),
     path("hotline/", include("hotline.urls")),
+    path("cases/", include("reports.urls")),
+    path("", include("safety_assessment.urls")),
     path("", include("accounts.home_urls")),
 ]

@@ -24,6 +24,7 @@ from reports.codes import (
     ContactRole,
     Decision,
     PersonRole,
+    ViolenceForm,
 )
 
 
@@ -293,6 +294,10 @@ class Case(FSMModelMixin, models.Model):
         self.decision_reason = ""
         self.decision_approved_by = None
         self.decided_at = None
+
+    def violence_form_labels(self) -> list[str]:
+        labels = dict(ViolenceForm.choices)
+        return [str(labels.get(code, code)) for code in self.violence_forms]
 
     # --- deadlines for display --------------------------------------------------------
 

@@ -46,18 +46,7 @@ def test_createstaff_refuses_an_unknown_role():
 
 
 @pytest.mark.django_db
-def test_demo_data_can_be_loaded_twice():
-    call_command("load_demo_data", stdout=StringIO())
-    out = StringIO()
-    call_command("load_demo_data", stdout=out)
-    assert User.objects.filter(username__in=["anouk", "bram", "carla"]).count() == 3
-    assert "totp_code" in out.getvalue()
-
-
-@pytest.mark.django_db
-def test_totp_code_and_demo_data_are_refused_in_production(operator, settings):
+def test_totp_code_is_refused_in_production(operator, settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="production"):
         call_command("totp_code", operator.username)
-    with pytest.raises(CommandError, match="production"):
-        call_command("load_demo_data")

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--public-url",
             default="",
-            help="The URL Twilio would call (the server's PUBLIC_BASE_URL), if not --url",
+            help="The URL Twilio would call and sign (the server's PUBLIC_BASE_URL); "
+            "defaults to this process's PUBLIC_BASE_URL, which in development is the server's",
         )
         parser.add_argument(
             "--patience", type=float, default=30.0, help="Seconds a caller waits, then hangs up"
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         report = simulate(
             SimulationOptions(
                 url=url,
-                public_url=(options["public_url"] or url).rstrip("/"),
+                public_url=(options["public_url"] or settings.PUBLIC_BASE_URL).rstrip("/"),
                 # In development this is the generated secret the server also reads.
                 auth_token=settings.TWILIO_AUTH_TOKEN,
                 calls=options["calls"],

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from django.db import DatabaseError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from privacy.access_log import access_record
@@ -125,7 +126,16 @@ def record_destroy(
             refusal = policy.refuse_on_request(record)
             if refusal:
                 raise DestructionError(refusal)
-        data = policy.destroy(record)
+        try:
+            with transaction.atomic():
+                data = policy.destroy(record)
+        except (ProtectedError, RestrictedError) as error:
+            # Another app still holds on to the record (e.g. a safety assessment): keep it
+            # whole rather than destroy half of it, and say which kind of record blocks.
+            blocking = sorted({obj._meta.label for obj in error.protected_objects})
+            raise DestructionError(
+                f"{target_type} {target_id} is still referenced by {', '.join(blocking)}."
+            ) from None
         tombstone = Tombstone.objects.create(
             target_type=target_type,
             target_id=str(target_id),

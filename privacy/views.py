@@ -97,6 +97,15 @@ def destroy_on_request(request: HttpRequest, target_type: str, target_id: int) -
                 ip_address=client_ip(request) or None,
             )
         except DestructionError:
+            # A failed attempt on a file is on record like any other (NEN 7513).
+            access_record_request(
+                request,
+                action="destroy",
+                target_type=policy.target_type,
+                target_id=target_id,
+                allowed=False,
+                reason="vernietiging mislukt: nog in gebruik",
+            )
             refusal = _("Dit dossier kan nu niet worden vernietigd.")
         else:
             messages.success(

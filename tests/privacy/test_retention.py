@@ -268,3 +268,31 @@ def test_a_kind_of_record_without_a_policy_is_a_404(supervisor_client):
         reverse("privacy:destroy_on_request", args=["accounts.team", 1])
     )
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_file_another_app_still_holds_on_to_is_refused_whole_with_a_reason(
+    supervisor_client, operator, monkeypatch
+):
+    from django.db.models import ProtectedError
+
+    from privacy import retention
+
+    case = closed_case(operator, years_ago=0)
+    policy = retention.policy_for("reports.case")
+
+    def blocked(record):
+        raise ProtectedError("protected", {AccessLogEntry(seq=1)})
+
+    monkeypatch.setitem(
+        retention._policies,
+        "reports.case",
+        retention.RetentionPolicy(**{**policy.__dict__, "destroy": blocked}),
+    )
+    response = supervisor_client.post(destroy_url(case), {"reference": case.reference})
+    assert response.status_code == 400
+    assert "kan nu niet worden vernietigd" in response.content.decode()
+    assert Case.objects.filter(pk=case.pk).exists()
+    assert not Tombstone.objects.exists()
+    (attempt,) = AccessLogEntry.objects.filter(action="destroy")
+    assert (attempt.allowed, attempt.target_id) == (False, str(case.pk))

@@ -40,13 +40,15 @@ class AssessmentQuerySet(models.QuerySet):
 class Assessment(models.Model):
     """One filled-in instrument on a case: a draft until decided, then immutable."""
 
-    case = models.ForeignKey("reports.Case", on_delete=models.PROTECT, related_name="assessments")
+    # Destroying the case file (retention, or on request when the suspicion proved
+    # unfounded) takes its assessments with it: the one way a decided assessment goes.
+    case = models.ForeignKey("reports.Case", on_delete=models.CASCADE, related_name="assessments")
     instrument_slug = models.CharField(_("instrument"), max_length=50)
     instrument_version = models.CharField(_("versie instrument"), max_length=20)
     version = models.PositiveIntegerField(_("versie"), default=1)
     supersedes = models.OneToOneField(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="superseded_by",
@@ -115,9 +117,10 @@ class DecisionProposal(models.Model):
         REJECTED = "rejected", _("Teruggestuurd")
 
     case = models.ForeignKey(
-        "reports.Case", on_delete=models.PROTECT, related_name="decision_proposals"
+        "reports.Case", on_delete=models.CASCADE, related_name="decision_proposals"
     )
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="+")
+    # RESTRICT, not PROTECT: refused on its own, allowed when the whole case file goes.
+    assessment = models.ForeignKey(Assessment, on_delete=models.RESTRICT, related_name="+")
     decision = models.CharField(_("besluit"), max_length=30, choices=Decision.choices)
     reason = EncryptedTextField(_("motivering"))
     late_reason = EncryptedTextField(_("reden van de overschrijding"), blank=True, default="")

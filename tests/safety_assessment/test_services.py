@@ -401,3 +401,35 @@ def test_a_proposal_that_becomes_late_before_approval_needs_the_reason_from_the_
         proposal_id=proposal.pk, by=supervisor, late_reason="Supervisor ziek, geen vervanging."
     )
     assert DecisionProposal.objects.get().status == "approved"
+
+
+# --- destruction ------------------------------------------------------------------------------
+
+
+def test_destroying_the_case_file_takes_its_assessments_and_proposals_with_it(
+    decided_case, operator, supervisor
+):
+    from privacy.services import record_destroy
+
+    services.assessment_decide(
+        case_id=decided_case.pk,
+        instrument_slug="veilig-thuis",
+        answers=vt_answers(b_repeated=True, b_escalation=True),
+        by=operator,
+        change_reason="Escalatie bekend geworden.",
+    )
+    proposal = propose(decided_case, operator)
+    services.decision_approve(proposal_id=proposal.pk, by=supervisor)
+    decided_case.refresh_from_db()
+    assert decided_case.state == State.HANDOVER_LOCAL
+    assert Assessment.objects.count() == 2
+    Case.objects.filter(pk=decided_case.pk).update(state=State.CLOSED, closed_at=timezone.now())
+    record_destroy(
+        target_type="reports.case",
+        target_id=decided_case.pk,
+        reason="unfounded_on_request",
+        by=supervisor,
+    )
+    assert not Case.objects.filter(pk=decided_case.pk).exists()
+    assert not Assessment.objects.exists()
+    assert not DecisionProposal.objects.exists()

@@ -18,7 +18,6 @@ from privacy.models import AccessLogEntry, AppendOnlyError
 from tests.conftest import PASSWORD, log_in_fully
 
 
-
 def write_log(count: int, actor=None) -> list[AccessLogEntry]:
     return [
         access_record(

@@ -358,6 +358,14 @@ RETENTION_YEARS_AFTER_CLOSING = env_int(
 if RETENTION_YEARS_AFTER_CLOSING < 1:
     # 0 would let purge_expired destroy every file the day it closes.
     raise ImproperlyConfigured("RETENTION_YEARS_AFTER_CLOSING must be at least 1.")
+CALL_NUMBER_RETENTION_DAYS = env_int(
+    "CALL_NUMBER_RETENTION_DAYS",
+    90,
+    help_text="Days a caller's number is kept on the call record after the call ended; "
+    "an intake copies what the case needs",
+)
+if CALL_NUMBER_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("CALL_NUMBER_RETENTION_DAYS must be at least 1.")
 
 # --- telephony: 0800-2000 through Twilio -----------------------------------------------
 

@@ -86,12 +86,15 @@ def call_receive(*, sid: str, from_number: str, account_sid: str) -> tuple[Call,
     """The first webhook of a call; a replay returns the call it made the first time."""
     withheld = is_withheld(from_number)
     region = region_for_number(from_number)
+    # Keep a number only when it is one (it has a blind index): retention finds numbers to
+    # wipe by their index, and a string that is no phone number serves nobody.
+    caller_index = "" if withheld else phone_index(from_number)
     with transaction.atomic():
         call, created = Call.objects.get_or_create(
             sid=sid,
             defaults={
-                "caller_number": "" if withheld else from_number.strip()[:40],
-                "caller_index": "" if withheld else phone_index(from_number),
+                "caller_number": from_number.strip()[:40] if caller_index else "",
+                "caller_index": caller_index,
                 "withheld": withheld,
                 # Real calls carry our account SID; anything else (the simulator) must
                 # never reach Twilio's REST API.

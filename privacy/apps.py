@@ -11,3 +11,5 @@ class PrivacyConfig(AppConfig):
     def ready(self) -> None:
         # Each app registers its retention policies in <app>/retention.py, as with admin.py.
         autodiscover_modules("retention")
+        # ... and in <app>/person_lookup.py the resolvers behind inspection exports.
+        autodiscover_modules("person_lookup")

@@ -1,20 +1,11 @@
 # The web image for docker-compose.yml: Daphne serving HTTP and WebSockets.
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    # Run the apps from the source tree, so templates, data files and static files are
+    # found next to the code whatever pip copied into site-packages.
+    PYTHONPATH=/app
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY config ./config
-COPY accounts ./accounts
-COPY privacy ./privacy
-COPY events ./events
-COPY hotline ./hotline
-COPY reports ./reports
-COPY safety_assessment ./safety_assessment
-COPY routing ./routing
-COPY templates ./templates
-COPY static ./static
-COPY locale ./locale
-COPY manage.py ./
+COPY . /app
 RUN pip install --no-cache-dir . && useradd --system --home /app veiligthuis
 USER veiligthuis
 EXPOSE 8000

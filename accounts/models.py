@@ -51,7 +51,7 @@ class User(AbstractUser):
     def role(self) -> str:
         """The strongest role this user holds, for display and the access log."""
         names = {group.name for group in self.groups.all()}
-        for role in (roles.SUPERVISOR, roles.OPERATOR):
+        for role in (roles.SUPERVISOR, roles.OPERATOR, roles.PARTNER):
             if role in names:
                 return role
         return "superuser" if self.is_superuser else "none"

@@ -10,12 +10,16 @@ from typing import Any
 
 OPERATOR = "operator"
 SUPERVISOR = "supervisor"
-ROLES = (OPERATOR, SUPERVISOR)
+# Staff of a partner organisation (CJG, Jeugdbescherming West, ...): the handover inbox of
+# their own organisation only (routing.PartnerMembership says which), with 2FA like staff.
+PARTNER = "partner"
+ROLES = (OPERATOR, SUPERVISOR, PARTNER)
 
 # "app_label.codename" of each permission a role holds.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATOR: ["accounts.answer_hotline"],
     SUPERVISOR: ["accounts.answer_hotline", "accounts.supervise", "reports.decide_case"],
+    PARTNER: ["routing.use_partner_inbox"],
 }
 
 

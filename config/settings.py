@@ -367,6 +367,17 @@ CALL_NUMBER_RETENTION_DAYS = env_int(
 if CALL_NUMBER_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("CALL_NUMBER_RETENTION_DAYS must be at least 1.")
 
+# --- routing and handover (routing/) ----------------------------------------------------
+
+HANDOVER_ACCEPT_WORKING_DAYS = env_int(
+    "HANDOVER_ACCEPT_WORKING_DAYS",
+    5,
+    help_text="Working days a partner has to accept a handover before it escalates to the "
+    "supervisors (manage.py escalate_handovers)",
+)
+if HANDOVER_ACCEPT_WORKING_DAYS < 1:
+    raise ImproperlyConfigured("HANDOVER_ACCEPT_WORKING_DAYS must be at least 1.")
+
 # --- telephony: 0800-2000 through Twilio -----------------------------------------------
 
 # Without an account SID every call is simulated: no REST call and no softphone token,

@@ -1,0 +1,46 @@
+"""The handover package: what the receiving organisation sees.
+
+Built once, when the handover is made, and stored encrypted on the Handover. It holds
+the safety conditions, the facts the receiver needs (written for them by staff), the
+people involved and the address. It never holds the account as told to Veilig Thuis or
+the reasoning behind the decision (both may reveal who reported), and the reporter's
+identity only when the reporter consented (reports.rules.reporter_identity_for_disclosure).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports import rules
+from reports.models import Case
+
+PACKAGE_VERSION = 1
+
+
+def package_build(
+    case: Case, *, safety_conditions: list[str], facts_for_receiver: str
+) -> dict[str, Any]:
+    reporters = rules.reporter_identity_for_disclosure(case)
+    return {
+        "version": PACKAGE_VERSION,
+        "reference": case.reference,
+        "region": case.region,
+        "decision": case.decision,
+        "acute": case.acute,
+        "violence_forms": list(case.violence_forms or []),
+        "safety_conditions": [line for line in safety_conditions if line.strip()],
+        "facts": facts_for_receiver,
+        "address": case.address or {},
+        "people": [
+            {
+                "role": person.role,
+                "is_child": person.is_child,
+                "name": person.name,
+                "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
+                "bsn": person.bsn,
+            }
+            for person in case.people.order_by("pk")
+        ],
+        # Empty unless the reporter consented to disclosure.
+        "reporters": reporters,
+    }

@@ -367,6 +367,51 @@ CALL_NUMBER_RETENTION_DAYS = env_int(
 if CALL_NUMBER_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("CALL_NUMBER_RETENTION_DAYS must be at least 1.")
 
+# --- online reports by professionals (/melden/) and outgoing email ----------------------
+
+ONLINE_REPORT_DRAFT_MINUTES = env_int(
+    "ONLINE_REPORT_DRAFT_MINUTES",
+    120,
+    help_text="Minutes an unfinished online report (encrypted, server-side) is kept",
+)
+ONLINE_REPORT_SUBMISSIONS_PER_HOUR = env_int(
+    "ONLINE_REPORT_SUBMISSIONS_PER_HOUR",
+    10,
+    help_text="Online reports one address may submit per hour",
+)
+ONLINE_REPORT_POSTS_PER_HOUR = env_int(
+    "ONLINE_REPORT_POSTS_PER_HOUR",
+    300,
+    help_text="Form steps one address may post per hour on /melden/",
+)
+ONLINE_REPORTS_TEAM = env_str(
+    "ONLINE_REPORTS_TEAM",
+    help_text="Name of the team whose operators pick up online reports; empty leaves them "
+    "to the region's supervisors",
+)
+EMAIL_HOST = env_str(
+    "EMAIL_HOST", help_text="SMTP server for outgoing email; empty: console in development"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587, help_text="SMTP port")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", help_text="SMTP user name")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", help_text="SMTP password")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True, help_text="SMTP with STARTTLS")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL",
+    "Veilig Thuis <noreply@veiligthuis.example.nl>",
+    help_text="Sender of confirmation and feedback email",
+)
+# A slow mail server must not hold a professional's confirmation page for long; what
+# fails stays in the outbox and `send_outgoing_email` retries it.
+EMAIL_TIMEOUT = 10
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif PRODUCTION:
+    # Never print case mail into production logs: keep it queued until SMTP is configured.
+    EMAIL_BACKEND = "reports.mail.UnconfiguredEmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
 # --- routing and handover (routing/) ----------------------------------------------------
 
 HANDOVER_ACCEPT_WORKING_DAYS = env_int(
@@ -402,6 +447,13 @@ TWILIO_API_BASE_URL = env_str(
 ).rstrip("/")
 # A REST call made while an operator waits: better to tell them it failed than to hang.
 TWILIO_REST_TIMEOUT_SECONDS = 5.0
+# The number a safe callback shows. It ends up in the call log of a phone others may see:
+# a number not publicly tied to Veilig Thuis is safer than 0800-2000 itself.
+TWILIO_CALLER_ID = env_str(
+    "TWILIO_CALLER_ID",
+    help_text="E.164 Twilio number safe callbacks are made from; empty: callbacks only simulated "
+    "or refused",
+)
 HOTLINE_BACKUP_NUMBER = env_str(
     "HOTLINE_BACKUP_NUMBER",
     help_text="E.164 number the fallback URL dials when this system cannot answer",

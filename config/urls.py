@@ -18,6 +18,11 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("hotline/", include("hotline.urls")),
     path("cases/", include("reports.urls")),
+    path("melden/", include("reports.online_urls")),
+    path("partner/", include("routing.partner_urls")),
+    path("api/partner/v1/", include("routing.api_urls")),
+    path("monitoring/", include("routing.monitoring_urls")),
+    path("", include("routing.urls")),
     path("", include("safety_assessment.urls")),
     path("", include("accounts.home_urls")),
 ]

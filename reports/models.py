@@ -450,3 +450,11 @@ class MonitoringContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} +{self.months_after_handover}m"
+
+
+# Online reports (drafts, the email outbox, feedback letters) live in their own module.
+from reports.online_models import (  # noqa: E402, F401
+    FeedbackLetter,
+    OnlineReportDraft,
+    OutgoingEmail,
+)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from accounts.models import User
+from accounts.models import Team, User
 from events.services import event_record
 from privacy.access_log import access_record, target_of
 from privacy.blind_index import address_index, bsn_index, name_index, phone_index
@@ -138,8 +138,12 @@ def _set_address(case: Case, address: dict[str, str] | None) -> None:
     )
 
 
-def intake_register(*, intake: IntakeData, by: User | None, region: str | None = None) -> Case:
-    """Create the case in intake with its first contact and the people involved."""
+def intake_register(
+    *, intake: IntakeData, by: User | None, region: str | None = None, team: Team | None = None
+) -> Case:
+    """Create the case in intake with its first contact and the people involved.
+
+    `team` is for contacts nobody on staff took (online reports): who picks them up."""
     now = timezone.now()
     case_data = intake.case
     with transaction.atomic():
@@ -160,7 +164,7 @@ def intake_register(*, intake: IntakeData, by: User | None, region: str | None =
             reporter_consents_to_disclosure=bool(case_data.get("reporter_consents_to_disclosure")),
             created_by=by,
             assigned_to=by,
-            team=getattr(by, "team", None),
+            team=team or getattr(by, "team", None),
         )
         if region:
             case.region = region
@@ -178,7 +182,13 @@ def intake_register(*, intake: IntakeData, by: User | None, region: str | None =
                 case=case, name="register", from_state="", to_state=case.state, by=by
             )
         _log(case, by=by, action="create")
-        event_record(kind="case.created", payload=case_event_payload(case), region=case.region)
+        # The channel lets dashboards list new online reports; neither field is personal.
+        created = {
+            **case_event_payload(case),
+            "channel": contact.channel,
+            "reported_at": case.reported_at.isoformat(),
+        }
+        event_record(kind="case.created", payload=created, region=case.region)
     return case
 
 

@@ -1,3 +1,9 @@
 """WebSocket routes. The operator dashboard's socket joins here (/ws/dashboard/)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from hotline.consumers import DashboardConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/dashboard/", DashboardConsumer.as_asgi()),
+]

@@ -119,3 +119,33 @@ class CallTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id}: {self.from_state} -> {self.to_state} by {self.by_label}"
+
+
+class PresenceState(models.TextChoices):
+    AVAILABLE = "available", _("beschikbaar")
+    ON_CALL = "on_call", _("in gesprek")
+    WRAP_UP = "wrap_up", _("nazorg")
+    AWAY = "away", _("afwezig")
+
+
+class OperatorPresence(models.Model):
+    """Whether an operator can take a call now; shown to every dashboard of the region.
+
+    Operators set it themselves; taking a call and the end of that call change it too
+    (hotline.presence).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hotline_presence"
+    )
+    state = models.CharField(
+        max_length=20, choices=PresenceState.choices, default=PresenceState.AVAILABLE
+    )
+    since = models.DateTimeField()
+    region = models.CharField(max_length=50)
+
+    class Meta:
+        indexes = [models.Index(fields=["region", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.state}"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from events.services import event_record
-from hotline import twilio_rest
+from hotline import presence, twilio_rest
 from hotline.models import (
     Call,
     CallOutcome,
@@ -78,8 +78,12 @@ def _transition(
     )
 
 
-def _announce(call: Call, kind: str) -> None:
+def _announce(call: Call, kind: str, operator: User | None = None) -> None:
     event_record(kind=kind, payload=call_summary(call), region=call.region or settings.VT_REGION)
+    # The operator's presence follows their call, in the same transaction.
+    operator = operator or (call.operator if call.operator_id else None)
+    if operator is not None:
+        presence.presence_follow_call(call=call, operator=operator)
 
 
 def call_receive(*, sid: str, from_number: str, account_sid: str) -> tuple[Call, bool]:
@@ -304,6 +308,7 @@ def call_requeue(*, call: Call, by: User | None = None, note: str = "") -> Call:
         call = _lock(call)
         if call.state not in {CallState.TAKEN, CallState.CONNECTED}:
             return call
+        operator = call.operator
         _transition(
             call,
             CallState.QUEUED,
@@ -313,7 +318,7 @@ def call_requeue(*, call: Call, by: User | None = None, note: str = "") -> Call:
             taken_at=None,
             connected_at=None,
         )
-        _announce(call, "call.requeued")
+        _announce(call, "call.requeued", operator=operator)
     return call
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hotline import views
+from hotline import dashboard, views
 
 app_name = "hotline"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("token/", views.token, name="token"),
     path("calls/<int:call_id>/take/", views.take_call, name="take_call"),
     path("calls/take-next/", views.take_next, name="take_next"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("presence/", dashboard.presence_update, name="presence"),
+    path("heartbeat/", dashboard.heartbeat, name="heartbeat"),
 ]

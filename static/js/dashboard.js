@@ -1,0 +1,474 @@
+// The operators' live dashboard. Plain ES module, no build step, no text of its own:
+// every string comes translated from the page (#dashboard-strings).
+//
+// Protocol (hotline/consumers.py): the socket sends a snapshot with its sequence number,
+// then events in sequence order. An event further ahead than lastSeq + 1 means we missed
+// something: we ask for everything since lastSeq and hold newer events until the answer
+// arrives. Every event says "this call / operator / case now looks like this", so applying
+// one twice changes nothing. After a disconnect we reconnect with backoff and the server
+// sends a fresh snapshot.
+
+const root = document.querySelector("[data-dashboard]");
+const T = JSON.parse(document.getElementById("dashboard-strings").textContent);
+const me = root.dataset.username;
+const csrfToken = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+
+const QUEUED = "queued";
+const ACTIVE = new Set(["taken", "connected"]);
+const RESYNC_TIMEOUT_MS = 5000;
+const MAX_BACKOFF_MS = 5000;
+const HEARTBEAT_MS = 60_000;
+const REPORTS_SHOWN = 20;
+
+const state = {
+  lastSeq: 0,
+  clockOffset: 0, // server time minus ours, for the waiting times
+  calls: new Map(),
+  operators: new Map(),
+  reports: new Map(),
+  alerts: new Map(),
+};
+
+let socket = null;
+let resyncing = false;
+let resyncTimer = null;
+let pending = [];
+let failures = 0;
+
+const $ = (id) => document.getElementById(id);
+
+function format(template, values) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "className") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function announce(text, urgent = false) {
+  const region = $(urgent ? "announce-assertive" : "announce-polite");
+  region.textContent = "";
+  // A change after a tick is what screen readers pick up reliably.
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
+function showMessage(text, isError = false) {
+  const box = $("dash-message");
+  box.textContent = text;
+  box.classList.toggle("error", isError);
+  box.hidden = !text;
+}
+
+// --- applying what the server says ----------------------------------------------------
+
+function applySnapshot(snapshot) {
+  state.lastSeq = snapshot.seq;
+  state.clockOffset = Date.parse(snapshot.now) - Date.now();
+  state.calls = new Map(snapshot.calls.map((c) => [c.call_id, c]));
+  state.operators = new Map(snapshot.operators.map((o) => [o.username, o]));
+  state.reports = new Map(snapshot.reports.map((r) => [r.case_id, r]));
+  state.alerts = new Map(snapshot.alerts.map((a) => [a.case_id, a]));
+  resyncDone();
+  render();
+}
+
+function applyEvent(event, live) {
+  const p = event.payload;
+  const kind = event.kind;
+  if (kind.startsWith("call.")) {
+    const before = state.calls.get(p.call_id);
+    if (p.state === QUEUED || ACTIVE.has(p.state)) state.calls.set(p.call_id, p);
+    else state.calls.delete(p.call_id);
+    if (live && p.state === QUEUED && (!before || before.state !== QUEUED)) {
+      const role = T.roles[p.role] || p.role;
+      announce(format(p.acute ? T.new_acute_call : T.new_call, { role }), p.acute);
+    }
+  } else if (kind === "presence.changed") {
+    state.operators.set(p.username, p);
+  } else if (kind === "acute.alert") {
+    if (live && !state.alerts.has(p.case_id)) {
+      announce(format(T.new_alert, { reference: p.reference }), true);
+    }
+    state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: p.reason });
+  } else if (kind === "case.created" || kind === "case.changed") {
+    if (p.acute && p.state !== "closed") {
+      if (!state.alerts.has(p.case_id)) {
+        state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: "acute" });
+      }
+    } else {
+      state.alerts.delete(p.case_id);
+    }
+    if (kind === "case.created" && p.channel === "online") {
+      state.reports.set(p.case_id, p);
+      if (live) announce(format(T.new_report, { reference: p.reference }));
+    } else if (state.reports.has(p.case_id)) {
+      state.reports.set(p.case_id, { ...state.reports.get(p.case_id), ...p });
+    }
+  }
+}
+
+function onEvent(event) {
+  if (resyncing) {
+    pending.push(event);
+    return;
+  }
+  if (event.seq <= state.lastSeq) return; // already in the snapshot or applied
+  if (event.seq > state.lastSeq + 1) {
+    pending.push(event);
+    askSince();
+    return;
+  }
+  applyEvent(event, true);
+  state.lastSeq = event.seq;
+  render();
+}
+
+function onEvents(reply) {
+  for (const event of reply.events) {
+    if (event.seq > state.lastSeq) {
+      applyEvent(event, true);
+      state.lastSeq = event.seq;
+    }
+  }
+  // Other regions' events fill the holes up to `upto`: nothing of ours is missing there.
+  state.lastSeq = Math.max(state.lastSeq, reply.upto);
+  resyncDone();
+  render();
+}
+
+function resyncDone() {
+  resyncing = false;
+  clearTimeout(resyncTimer);
+  const held = pending.sort((a, b) => a.seq - b.seq);
+  pending = [];
+  for (const event of held) onEvent(event);
+}
+
+function askSince() {
+  resyncing = true;
+  send({ type: "since", seq: state.lastSeq });
+  clearTimeout(resyncTimer);
+  // No answer in time (a dropped message, a dying socket): start over from a snapshot.
+  resyncTimer = setTimeout(() => send({ type: "snapshot" }), RESYNC_TIMEOUT_MS);
+}
+
+function send(message) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+// --- the socket -------------------------------------------------------------------------
+
+function setConnection(text, live) {
+  const status = $("connection");
+  status.textContent = text;
+  status.classList.toggle("offline", !live);
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  socket = new WebSocket(`${scheme}//${location.host}/ws/dashboard/`);
+  let opened = false;
+  socket.addEventListener("open", () => {
+    opened = true;
+    failures = 0;
+    setConnection(T.live, true);
+  });
+  socket.addEventListener("message", (message) => {
+    const data = JSON.parse(message.data);
+    if (data.type === "snapshot") applySnapshot(data);
+    else if (data.type === "event") onEvent(data);
+    else if (data.type === "events") onEvents(data);
+  });
+  socket.addEventListener("close", (close) => {
+    socket = null;
+    resyncing = false;
+    pending = [];
+    clearTimeout(resyncTimer);
+    setConnection(T.offline, false);
+    if (close.code === 4401) {
+      // The session ended (logout, idle limit): the page itself goes to the login.
+      location.reload();
+      return;
+    }
+    failures = opened ? 1 : failures + 1;
+    if (failures >= 4) checkSession();
+    const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(failures, 5));
+    setTimeout(connect, delay + Math.random() * 250);
+  });
+}
+
+async function checkSession() {
+  // A refused handshake looks like a dead server; a redirect to the login tells them apart.
+  try {
+    const response = await fetch(location.href, { redirect: "manual" });
+    if (response.type === "opaqueredirect") location.reload();
+  } catch {
+    // The server is down: keep trying to reconnect.
+  }
+}
+
+// --- rendering ----------------------------------------------------------------------------
+
+function queueOrder(a, b) {
+  if (a.acute !== b.acute) return a.acute ? -1 : 1;
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  if (a.enqueued_at !== b.enqueued_at) return a.enqueued_at < b.enqueued_at ? -1 : 1;
+  return a.call_id - b.call_id;
+}
+
+function waited(enqueuedAt) {
+  const seconds = Math.max(0, Math.floor((Date.now() + state.clockOffset - Date.parse(enqueuedAt)) / 1000));
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+// Keeps existing elements (and the focus on them) and only moves what changed place.
+function reconcile(list, items, keyOf, build, update) {
+  const existing = new Map([...list.children].map((child) => [child.dataset.key, child]));
+  items.forEach((item, index) => {
+    const key = String(keyOf(item));
+    let node = existing.get(key);
+    if (!node) {
+      node = build(item);
+      node.dataset.key = key;
+    }
+    existing.delete(key);
+    update(node, item);
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
+  });
+  for (const node of existing.values()) node.remove();
+}
+
+function renderQueue() {
+  const calls = [...state.calls.values()].filter((c) => c.state === QUEUED).sort(queueOrder);
+  reconcile(
+    $("queue"),
+    calls,
+    (c) => c.call_id,
+    (c) => {
+      const take = el("button", { type: "button", className: "take", text: T.take });
+      take.addEventListener("click", () => takeCall(c.call_id, take));
+      return el(
+        "li",
+        { className: "call", "data-call-id": c.call_id },
+        el("span", { className: "badge acute-badge", text: T.acute }),
+        el("span", { className: "call-id" }),
+        el("span", { className: "role" }),
+        el("span", { className: "meta" }),
+        el("span", { className: "wait", "data-enqueued-at": c.enqueued_at }),
+        take,
+      );
+    },
+    (node, c) => {
+      node.classList.toggle("is-acute", c.acute);
+      node.querySelector(".acute-badge").hidden = !c.acute;
+      node.querySelector(".call-id").textContent = `#${c.call_id}`;
+      node.querySelector(".role").textContent = T.roles[c.role] || c.role;
+      node.querySelector(".meta").textContent =
+        `${format(T.priority, { n: c.priority + 1 })} · ${c.region}`;
+      const wait = node.querySelector(".wait");
+      wait.dataset.enqueuedAt = c.enqueued_at || "";
+      wait.textContent = c.enqueued_at ? format(T.waiting, { time: waited(c.enqueued_at) }) : "";
+      node.querySelector(".take").setAttribute("aria-label", format(T.take_label, { id: c.call_id }));
+    },
+  );
+  $("queue-count").textContent = String(calls.length);
+  $("queue-empty").hidden = calls.length > 0;
+}
+
+function renderInHand() {
+  const mine = [...state.calls.values()].filter((c) => ACTIVE.has(c.state) && c.operator === me);
+  reconcile(
+    $("in-hand"),
+    mine,
+    (c) => c.call_id,
+    (c) => el("div", { className: "in-hand-call", "data-call-id": c.call_id }),
+    (node, c) => {
+      node.classList.toggle("is-acute", c.acute);
+      node.replaceChildren(
+        el("strong", { text: format(T.call, { id: c.call_id }) }),
+        c.acute ? el("span", { className: "badge acute-badge", text: T.acute }) : null,
+        el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state}` }),
+      );
+    },
+  );
+  $("in-hand-empty").hidden = mine.length > 0;
+}
+
+function renderOperators() {
+  const operators = [...state.operators.values()].sort((a, b) => a.username.localeCompare(b.username));
+  reconcile(
+    $("operators"),
+    operators,
+    (o) => o.username,
+    (o) => el("li", { className: "operator", "data-username": o.username }),
+    (node, o) => {
+      node.className = `operator state-${o.state}`;
+      const name = o.username === me ? `${o.username} (${T.you})` : o.username;
+      node.replaceChildren(
+        el("span", { className: "name", text: name }),
+        el("span", { className: "state", text: T.presence[o.state] || o.state }),
+      );
+      if (o.username === me) {
+        for (const button of document.querySelectorAll("#presence-form button")) {
+          button.setAttribute("aria-pressed", String(button.value === o.state));
+        }
+      }
+    },
+  );
+}
+
+function caseUrl(pattern, caseId) {
+  return pattern ? pattern.replace("/0/", `/${caseId}/`) : "";
+}
+
+function renderReports() {
+  const reports = [...state.reports.values()]
+    .sort((a, b) => (a.reported_at < b.reported_at ? 1 : -1))
+    .slice(0, REPORTS_SHOWN);
+  reconcile(
+    $("reports"),
+    reports,
+    (r) => r.case_id,
+    (r) => el("li", { className: "report", "data-case-id": r.case_id }),
+    (node, r) => {
+      const time = r.reported_at ? new Date(r.reported_at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+      node.replaceChildren(
+        el("a", { href: caseUrl(root.dataset.caseUrl, r.case_id), text: r.reference }),
+        el("span", { text: ` · ${T.case_types[r.case_type] || r.case_type} · ${time}` }),
+      );
+    },
+  );
+  $("reports-empty").hidden = reports.length > 0;
+}
+
+function renderAlerts() {
+  const alerts = [...state.alerts.values()].sort((a, b) => a.case_id - b.case_id);
+  reconcile(
+    $("alerts"),
+    alerts,
+    (a) => a.case_id,
+    (a) => el("li", { className: "alert", "data-case-id": a.case_id }),
+    (node, a) => {
+      const links = [el("a", { href: caseUrl(root.dataset.caseUrl, a.case_id), text: a.reference })];
+      if (root.dataset.assessmentUrl) {
+        links.push(" · ", el("a", { href: caseUrl(root.dataset.assessmentUrl, a.case_id), text: T.assessment }));
+      }
+      node.replaceChildren(el("strong", { text: `${T.acute}: ` }), ...links);
+    },
+  );
+  $("alerts-section").hidden = alerts.length === 0;
+}
+
+function render() {
+  renderAlerts();
+  renderQueue();
+  renderInHand();
+  renderOperators();
+  renderReports();
+}
+
+function tick() {
+  for (const wait of document.querySelectorAll("#queue .wait")) {
+    if (wait.dataset.enqueuedAt) {
+      wait.textContent = format(T.waiting, { time: waited(wait.dataset.enqueuedAt) });
+    }
+  }
+}
+
+// --- actions ------------------------------------------------------------------------------
+
+async function post(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "X-CSRFToken": csrfToken, "X-Requested-With": "fetch" },
+    body,
+    credentials: "same-origin",
+  });
+  if (response.redirected) {
+    location.reload(); // logged out: the login page
+    return null;
+  }
+  let data = {};
+  try {
+    data = await response.json();
+  } catch {
+    // not JSON: an error page
+  }
+  return { ok: response.ok, status: response.status, data };
+}
+
+async function takeCall(callId, button) {
+  button.disabled = true;
+  try {
+    const result = await post(root.dataset.takeUrl.replace("/0/", `/${callId}/`));
+    if (!result) return;
+    if (result.ok) showMessage(format(T.taken, { id: callId }));
+    else showMessage(result.data.error || (result.status === 409 ? T.taken_elsewhere : T.failed), true);
+    if (result.ok && result.data.call) {
+      state.calls.set(result.data.call.call_id, result.data.call);
+      render();
+    }
+  } catch {
+    showMessage(T.failed, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function takeNext() {
+  try {
+    const result = await post(root.dataset.takeNextUrl);
+    if (!result) return;
+    if (!result.ok) showMessage(result.data.error || T.failed, true);
+    else if (result.data.call) {
+      state.calls.set(result.data.call.call_id, result.data.call);
+      showMessage(format(T.taken, { id: result.data.call.call_id }));
+      render();
+    } else showMessage(result.data.message || T.queue_empty);
+  } catch {
+    showMessage(T.failed, true);
+  }
+}
+
+async function setPresence(value) {
+  const body = new FormData();
+  body.append("state", value);
+  try {
+    const result = await post(root.dataset.presenceUrl, body);
+    if (!result) return;
+    if (result.ok) showMessage(format(T.presence_saved, { state: result.data.label }));
+    else showMessage(result.data.error || T.failed, true);
+  } catch {
+    showMessage(T.failed, true);
+  }
+}
+
+// --- keeping the session while the operator works ------------------------------------------
+
+let lastActivity = Date.now();
+for (const type of ["keydown", "pointerdown", "pointermove", "wheel", "touchstart"]) {
+  window.addEventListener(type, () => { lastActivity = Date.now(); }, { passive: true });
+}
+setInterval(() => {
+  // Only someone who touched keyboard or mouse in the last minute keeps the session alive;
+  // a dashboard left alone times out like any other page.
+  if (Date.now() - lastActivity < HEARTBEAT_MS) post(root.dataset.heartbeatUrl).catch(() => {});
+}, HEARTBEAT_MS);
+
+$("take-next").addEventListener("click", takeNext);
+$("presence-form").addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  if (submit.submitter) setPresence(submit.submitter.value);
+});
+setInterval(tick, 1000);
+setConnection(T.connecting, false);
+connect();

@@ -41,7 +41,7 @@ class AssessmentForm(forms.Form):
         self.deciding = deciding
         language = _language()
         answers = answers or {}
-        for question in instrument.questions.values():
+        for number, question in enumerate(instrument.questions.values(), start=1):
             label = text_in(question.text, language)
             value = answers.get(question.id)
             if question.type == "yes_no":
@@ -54,7 +54,7 @@ class AssessmentForm(forms.Form):
                 )
             else:
                 self.fields[question.id] = forms.IntegerField(
-                    label=label,
+                    label=f"{number}. {label}",
                     min_value=question.min,
                     max_value=question.max,
                     required=False,

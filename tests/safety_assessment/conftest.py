@@ -9,6 +9,9 @@ from accounts.models import User
 from reports.models import Case
 from reports.services import IntakeData, case_transition, intake_register
 from safety_assessment.instrument_loader import instrument_get
+
+# The browser fixtures (Debian's Chromium) for the keyboard test in this directory.
+from tests.browser.conftest import chromium, page  # noqa: F401
 from tests.conftest import make_staff
 
 VEILIG_THUIS = instrument_get("veilig-thuis")

@@ -56,7 +56,8 @@ def without(answers: dict, question_id: str) -> dict:
 # --- properties --------------------------------------------------------------------------
 
 
-@settings(max_examples=300)
+# Other suites share this machine; a slow example is not a failure, so no deadline.
+@settings(max_examples=300, deadline=None)
 @given(instrument_and_answers, st.data())
 def test_adding_a_risk_answer_never_lowers_the_level(case, data):
     instrument, answers = case
@@ -67,7 +68,7 @@ def test_adding_a_risk_answer_never_lowers_the_level(case, data):
     assert rank(instrument, after.level) >= rank(instrument, before.level)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(instrument_and_answers, st.data())
 def test_professional_judgement_never_lowers_the_level(case, data):
     instrument, answers = case
@@ -82,7 +83,7 @@ def test_professional_judgement_never_lowers_the_level(case, data):
     assert with_judgement.computed_level == without_judgement.level
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(instrument_and_answers, st.sampled_from(["nl", "en"]))
 def test_the_explanation_names_every_answer_that_decided_the_level(case, language):
     instrument, answers = case
@@ -110,7 +111,7 @@ def test_the_explanation_names_every_answer_that_decided_the_level(case, languag
     assert scoring.score(instrument, only_named).level == outcome.computed_level
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(instrument_and_answers)
 def test_every_named_answer_is_a_risk_answer_that_was_given(case):
     instrument, answers = case

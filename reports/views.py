@@ -25,14 +25,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state") or None
     if state not in State.values:
         state = None
+    # A reference a reporter quotes (VT-2026-000123): matched exactly, within need-to-know.
+    reference = (request.GET.get("q") or "").strip().upper()[:20]
+    if reference:
+        cases = list(Case.objects.visible_to(request.user).filter(reference=reference))
+    else:
+        cases = selectors.cases_for(request.user, state=state)
     return render(
         request,
         "reports/case_list.html",
-        {
-            "cases": selectors.cases_for(request.user, state=state),
-            "states": State.choices,
-            "state": state,
-        },
+        {"cases": cases, "states": State.choices, "state": state, "q": reference},
     )
 
 

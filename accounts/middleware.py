@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # Paths anyone may reach without logging in: probes, the public reporting form, Twilio
-# (which proves itself with a signature instead) and the login itself.
+# and partner systems (which prove themselves with a signature instead) and the login.
 PUBLIC_PATH_PREFIXES = (
     "/healthz",
     "/readyz",
@@ -23,6 +23,7 @@ PUBLIC_PATH_PREFIXES = (
     "/accounts/login/",
     "/hotline/twilio/",
     "/melden/",
+    "/api/partner/",
 )
 # A user who gave the right password but no code yet may reach only these.
 HALF_LOGGED_IN_PATHS = ("/accounts/token/", "/accounts/logout/")

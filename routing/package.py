@@ -44,3 +44,28 @@ def package_build(
         # Empty unless the reporter consented to disclosure.
         "reporters": reporters,
     }
+
+
+def package_for_display(package: dict[str, Any]) -> dict[str, Any]:
+    """The package with the codes turned into words, for the partner's screen."""
+    from reports.codes import ContactRole, Decision, PersonRole, ViolenceForm
+
+    decisions = dict(Decision.choices)
+    person_roles = dict(PersonRole.choices)
+    contact_roles = dict(ContactRole.choices)
+    forms = dict(ViolenceForm.choices)
+    return {
+        **package,
+        "decision_label": decisions.get(package.get("decision", ""), ""),
+        "violence_form_labels": [
+            forms.get(code, code) for code in package.get("violence_forms", [])
+        ],
+        "people": [
+            {**person, "role_label": person_roles.get(person.get("role", ""), "")}
+            for person in package.get("people", [])
+        ],
+        "reporters": [
+            {**reporter, "role_label": contact_roles.get(reporter.get("role", ""), "")}
+            for reporter in package.get("reporters", [])
+        ],
+    }

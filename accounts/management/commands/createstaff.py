@@ -5,6 +5,7 @@ from typing import Any
 
 import qrcode
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from accounts import roles
 from accounts.services import StaffError, staff_create
@@ -21,18 +22,33 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=roles.ROLES)
         parser.add_argument("--team", default="", help="team name (created if new)")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--organisation",
+            default="",
+            help="for --role partner: the slug of the partner organisation (routing)",
+        )
         parser.add_argument("--no-qr", action="store_true", help="print only the otpauth URI")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        organisation = options["organisation"]
+        if options["role"] == roles.PARTNER and not organisation:
+            raise CommandError("A partner needs --organisation <slug> (see routing/data).")
+        if organisation and options["role"] != roles.PARTNER:
+            raise CommandError("--organisation is only for --role partner.")
         try:
-            created = staff_create(
-                username=options["username"],
-                role=options["role"],
-                team_name=options["team"],
-                email=options["email"],
-                by="createstaff command",
-            )
-        except StaffError as error:
+            with transaction.atomic():
+                created = staff_create(
+                    username=options["username"],
+                    role=options["role"],
+                    team_name=options["team"],
+                    email=options["email"],
+                    by="createstaff command",
+                )
+                if organisation:
+                    from routing.services import partner_member_add
+
+                    partner_member_add(user=created.user, organisation_slug=organisation)
+        except (StaffError, ValueError) as error:
             raise CommandError(str(error)) from None
         uri = created.device.config_url
         self.stdout.write(self.style.SUCCESS(f"Created {options['role']} {options['username']}."))

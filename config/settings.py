@@ -8,6 +8,7 @@ refuses to start while a required setting is missing or still a development valu
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -207,6 +208,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "var" / "development.sqlite3",
+            # Tests get a file, not memory, so a browser test's server process can open
+            # the same database; one per test run, so two runs at once never share one.
+            "TEST": {"NAME": BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"},
         }
     }
 if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

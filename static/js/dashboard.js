@@ -293,11 +293,10 @@ function renderInHand() {
     (c) => el("div", { className: "in-hand-call", "data-call-id": c.call_id }),
     (node, c) => {
       node.classList.toggle("is-acute", c.acute);
-      node.replaceChildren(
-        el("strong", { text: format(T.call, { id: c.call_id }) }),
-        c.acute ? el("span", { className: "badge acute-badge", text: T.acute }) : null,
-        el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state}` }),
-      );
+      const parts = [el("strong", { text: format(T.call, { id: c.call_id }) })];
+      if (c.acute) parts.push(el("span", { className: "badge acute-badge", text: T.acute }));
+      parts.push(el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state}` }));
+      node.replaceChildren(...parts);
     },
   );
   $("in-hand-empty").hidden = mine.length > 0;

@@ -232,3 +232,19 @@ def test_an_operator_cannot_link_a_case_outside_their_access(
     response = operator_client.post(f"/cases/{mine.pk}/link/{theirs.pk}/", follow=True)
     assert "buiten jouw toegang" in response.content.decode()
     assert not mine.links.exists()
+
+
+def test_the_case_page_leads_to_the_safety_assessment_when_it_is_due(operator_client, operator):
+    case = register_case(operator)
+    assert (
+        f"/cases/{case.pk}/assessment/"
+        not in operator_client.get(f"/cases/{case.pk}/").content.decode()
+    )
+    operator_client.post(f"/cases/{case.pk}/step/start_assessment/", {"version": case.version})
+    page = operator_client.get(f"/cases/{case.pk}/").content.decode()
+    assert f'href="/cases/{case.pk}/assessment/"' in page
+
+
+def test_the_supervisor_start_page_links_the_approvals_and_overdue_lists(supervisor_client):
+    page = supervisor_client.get("/").content.decode()
+    assert 'href="/approvals/"' in page and 'href="/assessments/overdue/"' in page

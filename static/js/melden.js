@@ -4,6 +4,8 @@
 // stays visible and the server checks it all.
 const acuteMessage = document.querySelector("[data-acute-message]");
 
+const acuteInputs = document.querySelectorAll('input[name="acute"]');
+
 function syncAcute() {
   const checked = document.querySelector('input[name="acute"]:checked');
   if (acuteMessage) {
@@ -11,10 +13,13 @@ function syncAcute() {
   }
 }
 
-for (const input of document.querySelectorAll('input[name="acute"]')) {
-  input.addEventListener("change", syncAcute);
+// Only on the step that asks the question; later steps show what the server decided.
+if (acuteInputs.length) {
+  for (const input of acuteInputs) {
+    input.addEventListener("change", syncAcute);
+  }
+  syncAcute();
 }
-syncAcute();
 
 for (const block of document.querySelectorAll("[data-show-when]")) {
   const [name, value] = block.dataset.showWhen.split("=");

@@ -106,7 +106,7 @@ def test_every_public_page_has_the_quick_exit_and_safe_headers(path):
     assert "/static/js/quick_exit.js" in html
     assert "<script>" not in html  # no inline script: the CSP forbids it anyway
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # never to another site
     assert "noindex" in response["X-Robots-Tag"]
     csp = response["Content-Security-Policy"]
     assert "http:" not in csp and "https:" not in csp and "unsafe-inline" not in csp

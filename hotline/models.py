@@ -149,3 +149,48 @@ class OperatorPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.state}"
+
+
+class CallbackOutcome(models.TextChoices):
+    PENDING = "pending", _("wordt aangevraagd")
+    DIALLING = "dialling", _("wordt gebeld")
+    SIMULATED = "simulated", _("gesimuleerd (geen Twilio)")
+    FAILED = "failed", _("mislukt")
+    CONNECTED = "connected", _("verbonden met de medewerker")
+    DECLINED = "declined", _("niet bevestigd, opgehangen")
+    NO_ANSWER = "no_answer", _("niet opgenomen")
+    BUSY = "busy", _("in gesprek")
+    OPERATOR_MISSED = "operator_missed", _("medewerker nam niet op")
+
+
+class Callback(models.Model):
+    """An operator's safe callback to a contact (hotline.callbacks).
+
+    No number is kept here: the contact's encrypted safe number is read at dial time only,
+    so this row can be shown and logged without revealing whom we called.
+    """
+
+    contact = models.ForeignKey(
+        "reports.Contact", on_delete=models.CASCADE, related_name="callbacks"
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hotline_callbacks"
+    )
+    requested_at = models.DateTimeField()
+    outcome = models.CharField(
+        max_length=20, choices=CallbackOutcome.choices, default=CallbackOutcome.PENDING
+    )
+    simulated = models.BooleanField(default=False)
+    sid = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    twilio_status = models.CharField(max_length=20, blank=True, default="")
+    twilio_sequence = models.IntegerField(default=-1)
+    # Why it failed, for the operator and the team: a status code or an error class, never
+    # Twilio's message text (it can quote the number).
+    note = models.CharField(max_length=200, blank=True, default="")
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"callback {self.pk} ({self.outcome})"

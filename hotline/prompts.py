@@ -21,6 +21,8 @@ KEY_ENGLISH = "8"
 KEY_CANT_TALK = "9"
 KEY_MENU = "0"
 KEY_ACUTE_YES = "1"
+# A safe callback: the callee confirms it is a good moment.
+KEY_CALLBACK_CONFIRM = "1"
 
 PROMPTS: dict[str, dict[str, str]] = {
     "greeting": {
@@ -100,6 +102,24 @@ PROMPTS: dict[str, dict[str, str]] = {
     "try_later": {
         "nl": "Probeer het over een paar minuten opnieuw.",
         "en": "Please try again in a few minutes.",
+    },
+    # A safe callback. Whoever answers may not be the person who asked for it: the first
+    # sentence names no one and nothing (it is also what a voicemail would record), and
+    # Veilig Thuis is said only after the callee pressed 1.
+    "callback_opening": {
+        "nl": "Goedendag, u wordt teruggebeld zoals afgesproken. Komt het nu goed uit? "
+        "Druk dan op 1.",
+        "en": "Hello, this is the call back you asked for. If now is a good moment, press 1.",
+    },
+    "callback_connecting": {
+        "nl": "U wordt nu verbonden met een medewerker van Veilig Thuis.",
+        "en": "You are now being connected with a member of staff of Veilig Thuis.",
+    },
+    "callback_no_operator": {
+        "nl": "Het lukt nu niet om u te verbinden. U kunt Veilig Thuis altijd bellen, "
+        "dag en nacht, op 0800 2000.",
+        "en": "We cannot connect you right now. You can call Veilig Thuis at any time, "
+        "day and night, on 0800 2000.",
     },
 }
 

@@ -10,8 +10,9 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
 from django.conf import settings
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
@@ -21,6 +22,10 @@ logger = logging.getLogger(__name__)
 
 class TelephonyError(Exception):
     """Twilio could not be asked to do it (timeout, refused, an error answer)."""
+
+
+class TelephonyTimeout(TelephonyError):
+    """Twilio did not answer in time: the request may still have been carried out."""
 
 
 class _RedirectingHttpClient(TwilioHttpClient):
@@ -81,3 +86,35 @@ def call_redirect(*, sid: str, url: str) -> None:
     except Exception as error:  # requests' timeouts and connection errors
         logger.warning("twilio REST redirect failed: %s", type(error).__name__)
         raise TelephonyError(type(error).__name__) from error
+
+
+def call_create(*, to: str, from_: str, url: str, status_callback: str) -> str:
+    """Ask Twilio to ring `to` and fetch its TwiML from `url`; returns the new call's SID.
+
+    Raises TelephonyError (TelephonyTimeout when Twilio did not answer in time). Only the
+    status, Twilio's error code and the exception's class are logged: Twilio's error
+    messages for a refused call quote the number ("Invalid 'To' Phone Number: +31...").
+    """
+    try:
+        call = rest_client().calls.create(
+            to=to,
+            from_=from_,
+            url=url,
+            method="POST",
+            status_callback=status_callback,
+            status_callback_method="POST",
+        )
+    except TwilioRestException as error:
+        detail = f"twilio {error.status} code {error.code}"
+        logger.warning("twilio REST call create failed: %s", detail)
+        raise TelephonyError(detail) from None
+    except TwilioException as error:
+        logger.warning("twilio REST call create failed: %s", type(error).__name__)
+        raise TelephonyError(type(error).__name__) from None
+    except (requests.Timeout, TimeoutError) as error:
+        logger.warning("twilio REST call create timed out: %s", type(error).__name__)
+        raise TelephonyTimeout(type(error).__name__) from None
+    except Exception as error:  # requests' connection errors
+        logger.warning("twilio REST call create failed: %s", type(error).__name__)
+        raise TelephonyError(type(error).__name__) from None
+    return str(call.sid)

@@ -178,3 +178,41 @@ def hang_up() -> str:
     response = VoiceResponse()
     response.hangup()
     return str(response)
+
+
+# --- safe callbacks (hotline.callbacks) -----------------------------------------------
+
+CALLBACK_PATH = "/hotline/twilio/callback/"
+
+
+def callback_opening(*, language: str, callback_id: int) -> str:
+    """The neutral question; 1 goes on, any other key or silence ends the call unsaid."""
+    response = VoiceResponse()
+    gather = response.gather(
+        action=public_url(CALLBACK_PATH, callback=callback_id, step="answer"),
+        method="POST",
+        num_digits=1,
+        timeout=GATHER_TIMEOUT_SECONDS,
+        action_on_empty_result=True,
+    )
+    _say(gather, "callback_opening", language)
+    return str(response)
+
+
+def callback_dial_operator(*, language: str, callback_id: int, identity: str) -> str:
+    response = VoiceResponse()
+    _say(response, "callback_connecting", language)
+    dial = response.dial(
+        action=public_url(CALLBACK_PATH, callback=callback_id, step="after"),
+        method="POST",
+        timeout=DIAL_OPERATOR_TIMEOUT_SECONDS,
+    )
+    dial.client(identity)
+    return str(response)
+
+
+def callback_no_operator(*, language: str) -> str:
+    response = VoiceResponse()
+    _say(response, "callback_no_operator", language)
+    response.hangup()
+    return str(response)

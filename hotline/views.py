@@ -5,22 +5,33 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
-from accounts.security import permission_required
-from hotline import services, twilio_rest, twiml
-from hotline.models import Call, CallRole, CallState, PendingAction
-from hotline.prompts import KEY_ACUTE_YES, KEY_CANT_TALK, KEY_ENGLISH, KEY_MENU, ROLE_KEYS
+from accounts.security import log_refusal, permission_required
+from hotline import callbacks, services, twilio_rest, twiml
+from hotline.models import Call, Callback, CallRole, CallState, PendingAction
+from hotline.prompts import (
+    KEY_ACUTE_YES,
+    KEY_CALLBACK_CONFIRM,
+    KEY_CANT_TALK,
+    KEY_ENGLISH,
+    KEY_MENU,
+    ROLE_KEYS,
+)
 from hotline.regions import transfer_number_for
 from hotline.selectors import call_by_sid, call_queue_position, call_summary
 from hotline.signature import twilio_webhook
 from hotline.signature import twiml as twiml_response
+from privacy.access_log import access_record_request
+from reports.models import Case, Contact
 
 logger = logging.getLogger(__name__)
 
@@ -277,3 +288,112 @@ def token(request: HttpRequest) -> JsonResponse:
             "simulated": False,
         }
     )
+
+
+# --- safe callbacks ----------------------------------------------------------------
+
+
+@require_POST
+@permission_required(ANSWER_HOTLINE)
+def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """The operator's "Veilig terugbellen": the only way this system ever rings anyone."""
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        access_record_request(
+            request,
+            action="view",
+            target_type="reports.contact",
+            target_id=contact_id,
+            allowed=False,
+            reason="no such contact",
+        )
+        raise Http404
+    case = Case.objects.visible_to(request.user).filter(pk=contact.case_id).first()
+    if case is None:
+        access_record_request(
+            request,
+            action="view",
+            target_type="reports.case",
+            target_id=contact.case_id,
+            allowed=False,
+            reason="not need-to-know",
+        )
+        log_refusal(request, reason="case outside need-to-know")
+        raise PermissionDenied
+    try:
+        callback = callbacks.callback_place(contact=contact, operator=request.user)
+    except callbacks.CallbackRefused as refusal:
+        messages.error(request, _("Niet teruggebeld: %(reason)s") % {"reason": refusal.reason})
+    except callbacks.CallbackFailed as failure:
+        messages.error(request, failure.message)
+    else:
+        if callback.simulated:
+            messages.info(
+                request, _("Gesimuleerd: er is niet echt gebeld (Twilio is niet ingesteld).")
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "De telefoon gaat over. Zodra de beller op 1 drukt, gaat je softphone "
+                    "over: neem op."
+                ),
+            )
+    return redirect("reports:case_detail", case.pk)
+
+
+def _callback_response(request: HttpRequest) -> tuple[Callback | None, HttpResponse | None]:
+    raw_id = request.GET.get("callback", "")
+    if not raw_id.isdigit():
+        return None, HttpResponse("callback missing", status=400, content_type="text/plain")
+    callback = callbacks.callback_for_webhook(
+        callback_id=int(raw_id), sid=request.POST.get("CallSid", "")
+    )
+    if callback is None:
+        return None, HttpResponse("unknown callback", status=404, content_type="text/plain")
+    return callback, None
+
+
+@twilio_webhook
+def callback(request: HttpRequest) -> HttpResponse:
+    """Twilio rang a safe number and the callee answered (or the call changed status)."""
+    found, error = _callback_response(request)
+    if found is None:
+        return error or twiml_response(twiml.hang_up())
+    language = "en" if found.contact.language == "en" else "nl"
+    step = request.GET.get("step", "")
+    if step == "status":
+        raw_sequence = request.POST.get("SequenceNumber", "").strip()
+        if raw_sequence and not raw_sequence.isdigit():
+            return HttpResponse("bad SequenceNumber", status=400, content_type="text/plain")
+        try:
+            callbacks.callback_status_record(
+                callback=found,
+                status=request.POST.get("CallStatus", ""),
+                sequence=int(raw_sequence) if raw_sequence else None,
+            )
+        except ValueError:
+            return HttpResponse("unknown CallStatus", status=400, content_type="text/plain")
+        return HttpResponse(status=204)
+    if step == "":
+        return twiml_response(twiml.callback_opening(language=language, callback_id=found.pk))
+    if step == "answer":
+        if _digits(request) != KEY_CALLBACK_CONFIRM:
+            # Whoever answered did not confirm: end without another word, say no name.
+            callbacks.callback_decline(callback=found)
+            return twiml_response(twiml.hang_up())
+        found = callbacks.callback_connect(callback=found)
+        return twiml_response(
+            twiml.callback_dial_operator(
+                language=language,
+                callback_id=found.pk,
+                identity=services.operator_identity(found.operator),
+            )
+        )
+    if step == "after":
+        dial_status = request.POST.get("DialCallStatus", "").strip().lower()
+        if dial_status in {"completed", "answered"}:
+            return twiml_response(twiml.hang_up())
+        callbacks.callback_operator_missed(callback=found)
+        return twiml_response(twiml.callback_no_operator(language=language))
+    return HttpResponse("unknown step", status=400, content_type="text/plain")

@@ -119,12 +119,14 @@ def twilio(db) -> TwilioSays:
 @dataclass
 class FakeTwilioApi:
     url: str = ""
-    mode: str = "ok"  # ok | error | hang
+    mode: str = "ok"  # ok | error | hang | reject
     hang_seconds: float = 3.0
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<sid>CA\w+)\.json$")
+# calls.create: a new outbound call (safe callbacks).
+CALLS_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls\.json$")
 
 
 def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
@@ -150,11 +152,44 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
                 {"path": self.path, "form": form, "auth": self.headers.get("Authorization")}
             )
             match = CALL_PATH.match(self.path)
+            created = CALLS_PATH.match(self.path)
+            if created and fake.mode == "ok":
+                account, sid = created["account"], new_sid()
+                # Twilio echoes the numbers back: the response must not reach a log either.
+                self._send(
+                    201,
+                    {
+                        "sid": sid,
+                        "account_sid": account,
+                        "to": form.get("To", ""),
+                        "from": form.get("From", ""),
+                        "status": "queued",
+                        "direction": "outbound-api",
+                        "api_version": "2010-04-01",
+                        "uri": f"/2010-04-01/Accounts/{account}/Calls/{sid}.json",
+                    },
+                )
+                return
+            match = match or created
             if not match:
                 self._send(404, {"code": 20404, "message": "not found", "status": 404})
                 return
             if fake.mode == "hang":
                 time.sleep(fake.hang_seconds)
+                if created:
+                    return  # the client gave up long ago
+            if fake.mode == "reject":
+                # Twilio's 400 for a number it cannot ring quotes the number.
+                self._send(
+                    400,
+                    {
+                        "code": 21211,
+                        "message": f"Invalid 'To' Phone Number: {form.get('To', '')}",
+                        "more_info": "https://www.twilio.com/docs/errors/21211",
+                        "status": 400,
+                    },
+                )
+                return
             if fake.mode == "error":
                 self._send(
                     500,

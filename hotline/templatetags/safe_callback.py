@@ -1,0 +1,24 @@
+"""The case page asks, per contact, whether a safe callback is allowed right now."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+
+from hotline.callbacks import callback_latest
+from hotline.models import Callback
+from reports import rules
+from reports.models import Contact
+
+register = template.Library()
+
+
+@register.filter
+def callback_refusal(contact: Contact) -> str | None:
+    """Why a callback is not allowed now (shown instead of an enabled button), or None."""
+    return rules.callback_refusal(contact, timezone.localtime())
+
+
+@register.filter
+def latest_callback(contact: Contact) -> Callback | None:
+    return callback_latest(contact)

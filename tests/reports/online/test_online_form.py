@@ -511,3 +511,42 @@ def test_a_post_with_a_forged_csrf_token_is_refused():
     response = client.post(step_url(1), {**reporter(), "csrfmiddlewaretoken": "x" * 64})
     assert response.status_code == 403
     assert draft() is None
+
+
+def test_the_english_toggle_on_a_public_page_keeps_the_professional_on_their_step():
+    client = Client()
+    fill_steps(client, 1)
+    response = client.post(
+        "/i18n/setlang/", {"language": "en", "next": step_url(2)}, HTTP_REFERER=step_url(2)
+    )
+    assert response["Location"] == step_url(2)
+    page = client.get(step_url(2))
+    assert page.status_code == 200
+    assert '<html lang="en">' in page.content.decode()
+
+
+def test_an_operator_registered_professional_shows_the_meldcode_record_too(
+    operator_client, operator
+):
+    from tests.reports.factories import register_case
+
+    case = register_case(
+        operator,
+        contact={
+            "channel": "phone",
+            "role": "professional",
+            "name": "Dokter Bakker",
+            "phone": "070-1111111",
+            "organisation": "Huisartsenpraktijk",
+            "profession": "health",
+            "meldcode": {
+                "steps": ["signals_mapped"],
+                "afwegingskader": {"suspicion": True, "acute_or_structural": True},
+                "client_informed": "yes",
+                "client_not_informed_reason": "",
+            },
+        },
+    )
+    page = operator_client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Meldcode van de professional: Dokter Bakker" in page
+    assert "Signalen in kaart gebracht" in page

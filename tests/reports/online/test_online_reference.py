@@ -68,7 +68,8 @@ def test_the_case_page_shows_the_meldcode_record_with_every_text_escaped(
     case = Case.objects.get()
     page = operator_client.get(f"/cases/{case.pk}/").content.decode()
     assert "Meldcode van de professional" in page
-    assert "danger_reporter" in page
+    assert "Ikzelf of een collega kom(t) in gevaar" in page
+    assert "Signalen in kaart gebracht" in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;vet&lt;/b&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<script>alert" not in page and "<b>vet</b>" not in page

@@ -49,11 +49,18 @@ class EncryptedFieldMixin:
         value = self.to_python(value)  # type: ignore[attr-defined]
         if value is None:
             return None
-        return encrypt_text(self.to_plain(value))
+        plain = self.to_plain(value)
+        if plain == "":
+            # Nothing to hide; storing "" keeps blank defaults (also those written by data
+            # migrations) readable under any key set. A Fernet token is never empty.
+            return ""
+        return encrypt_text(plain)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return None
+        if value == "":
+            return ""
         return self.from_plain(decrypt_text(value, column=self.column_label))
 
     def get_lookup(self, lookup_name: str) -> Any:

@@ -21,20 +21,30 @@ HOSTILE_ACCOUNT = (
 
 
 @pytest.fixture(autouse=True)
-def online_settings(settings, operator):
+def online_settings(settings, operator, monkeypatch):
     settings.ONLINE_REPORTS_TEAM = operator.team.name
     settings.ONLINE_REPORT_POSTS_PER_HOUR = 1_000_000
     settings.ONLINE_REPORT_SUBMISSIONS_PER_HOUR = 1_000_000
+    # The same for a Daphne process started by the dashboard fixture (it reads the env).
+    monkeypatch.setenv("ONLINE_REPORTS_TEAM", operator.team.name)
+    monkeypatch.setenv("ONLINE_REPORT_POSTS_PER_HOUR", "1000000")
+    monkeypatch.setenv("ONLINE_REPORT_SUBMISSIONS_PER_HOUR", "1000000")
+
+
+@pytest.fixture
+def dashboard_server(online_settings, transactional_db, tmp_path):
+    """The live dashboard's own test server: Daphne in a process of its own, on Redis."""
+    from tests.browser.test_dashboard_in_the_browser import server as server_fixture
+
+    yield from server_fixture.__wrapped__(transactional_db, tmp_path)
 
 
 def next_step(page) -> None:
     page.get_by_role("button", name="Volgende").click()
 
 
-def test_a_professional_files_a_report_that_an_operator_finds_by_its_reference(
-    live_server, page, operator, chromium
-):
-    base = live_server.url
+def file_online_report(page, base: str) -> str:
+    """A professional goes through every step in the browser; returns the reference shown."""
     page.goto(f"{base}/melden/")
     expect(page.get_by_role("link", name=re.compile("Snel weg"))).to_be_visible()
     page.get_by_role("link", name="Start de melding").click()
@@ -94,10 +104,17 @@ def test_a_professional_files_a_report_that_an_operator_finds_by_its_reference(
     page.get_by_role("button", name="Melding versturen").click()
 
     page.wait_for_url(f"{base}/melden/ontvangen/")
-    reference = page.locator("[data-reference]").inner_text().strip()
+    assert page.evaluate("window.__pwned") is None
+    return page.locator("[data-reference]").inner_text().strip()
+
+
+def test_a_professional_files_a_report_that_an_operator_finds_by_its_reference(
+    live_server, page, operator, chromium
+):
+    base = live_server.url
+    reference = file_online_report(page, base)
     case = Case.objects.get()
     assert reference == case.reference
-    assert page.evaluate("window.__pwned") is None
 
     # The operator's side: a fresh browser context, logged in with both factors.
     staff = chromium.new_context(locale="nl-NL", viewport={"width": 1280, "height": 800})
@@ -105,8 +122,6 @@ def test_a_professional_files_a_report_that_an_operator_finds_by_its_reference(
     desk.set_default_timeout(10_000)
     try:
         log_in(desk, base, operator)
-        # The live dashboard (/hotline/, issue 7) is not in the repository yet; the
-        # operator's case list is where the report shows up until it is.
         desk.goto(f"{base}/cases/")
         expect(desk.get_by_role("link", name=reference)).to_be_visible()
         desk.get_by_label("Kenmerk").fill(reference.lower())
@@ -144,6 +159,7 @@ def test_acute_danger_shows_112_at_once_and_the_quick_exit_leaves_without_a_trac
     expect(page.locator("[data-acute-message]")).to_be_visible()
     assert OnlineReportDraft.objects.count() == 1
 
+    page.wait_for_load_state("load")  # the quick-exit module script has run
     history = page.evaluate("history.length")
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
@@ -163,3 +179,28 @@ def test_the_quick_exit_button_is_the_first_thing_the_keyboard_reaches(live_serv
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert "Snel weg" in focused
+
+
+def test_the_report_shows_up_live_on_an_operators_dashboard(dashboard_server, chromium, operator):
+    """Daphne on Redis (the dashboard test's server): the operator watches /hotline/ while
+    a professional files a report; the case.created event puts it on the dashboard."""
+    contexts = [
+        chromium.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+        for _ in range(2)
+    ]
+    try:
+        desk, professional = (context.new_page() for context in contexts)
+        for page in (desk, professional):
+            page.set_default_timeout(10_000)
+        log_in(desk, dashboard_server.url, operator)
+        desk.goto(f"{dashboard_server.url}/hotline/")
+        expect(desk.locator("#connection")).to_have_text("Live")
+
+        reference = file_online_report(professional, dashboard_server.url)
+        case = Case.objects.get(reference=reference)
+        row = desk.locator(f'#reports [data-case-id="{case.pk}"]')
+        expect(row).to_be_visible(timeout=5000)
+        expect(row).to_contain_text(reference)
+    finally:
+        for context in contexts:
+            context.close()

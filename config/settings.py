@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "reports",
     "safety_assessment",
     "routing",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -426,6 +427,17 @@ HANDOVER_ACCEPT_WORKING_DAYS = env_int(
 )
 if HANDOVER_ACCEPT_WORKING_DAYS < 1:
     raise ImproperlyConfigured("HANDOVER_ACCEPT_WORKING_DAYS must be at least 1.")
+
+# --- supervision (supervision/) ---------------------------------------------------------
+
+SERVICE_LEVEL_SECONDS = env_int(
+    "SERVICE_LEVEL_SECONDS",
+    20,
+    help_text="Service level norm: the share of offered calls answered within this many "
+    "seconds (the supervisor's live figures)",
+)
+if SERVICE_LEVEL_SECONDS < 1:
+    raise ImproperlyConfigured("SERVICE_LEVEL_SECONDS must be at least 1.")
 
 # --- telephony: 0800-2000 through Twilio -----------------------------------------------
 

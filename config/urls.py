@@ -22,6 +22,7 @@ urlpatterns = [
     path("partner/", include("routing.partner_urls")),
     path("api/partner/v1/", include("routing.api_urls")),
     path("monitoring/", include("routing.monitoring_urls")),
+    path("supervisor/", include("supervision.urls")),
     path("", include("routing.urls")),
     path("", include("safety_assessment.urls")),
     path("", include("accounts.home_urls")),

@@ -1,0 +1,419 @@
+"""Reads for the supervisor's screen. Every case read starts from Case.objects.visible_to
+(a supervisor: their region); counts and buckets are computed in the database, and each
+list is one query (select_related, no per-row lookups)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case as When_
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Team, User
+from hotline.models import Call, CallState, OperatorPresence, PresenceState
+from reports.codes import CaseType, Decision, ViolenceForm
+from reports.models import Case, CaseTransition, Contact, MonitoringContact, State
+from routing.models import Handover
+from supervision import metrics
+
+# States in which the 5-working-day assessment deadline runs; an advice case in intake
+# has none until it becomes a report (as safety_assessment.selectors.cases_overdue).
+ASSESSMENT_STATES = (State.INTAKE, State.SAFETY_ASSESSMENT, State.DECISION)
+MONITORING_LOOKAHEAD_DAYS = 14
+ACUTE_CLEARED_DAYS = 7
+
+
+def _assessment_deadline_runs() -> Q:
+    return Q(state__in=ASSESSMENT_STATES) & (~Q(state=State.INTAKE) | Q(case_type=CaseType.REPORT))
+
+
+def deadline_expression() -> When_:
+    """The deadline that matters for a case now: the assessment while it runs, the
+    investigation during one, none otherwise (handover, monitoring: other lists)."""
+    return When_(
+        When(_assessment_deadline_runs(), then=F("assessment_due")),
+        When(state=State.INVESTIGATION, then=F("investigation_due")),
+        default=Value(None),
+        output_field=DateField(),
+    )
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    state: str = ""
+    team_id: int | None = None
+    operator_id: int | None = None
+    contact_role: str = ""
+    violence_form: str = ""
+    acute: bool | None = None
+    sort: str = "urgency"
+
+    def describe(self) -> str:
+        """The filters as key=value, for the access log of an export."""
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("state", self.state),
+                ("team", self.team_id),
+                ("operator", self.operator_id),
+                ("role", self.contact_role),
+                ("form", self.violence_form),
+                ("acute", self.acute),
+            )
+            if value not in ("", None)
+        ]
+        return ",".join(parts) or "all"
+
+
+def open_cases(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """Open cases with the deadline that matters now, most urgent first."""
+    filters = filters or CaseFilters()
+    cases = (
+        Case.objects.visible_to(user)
+        .open()
+        .annotate(deadline=deadline_expression())
+        .select_related("team", "assigned_to", "created_by")
+        .only(
+            "pk",
+            "reference",
+            "case_type",
+            "state",
+            "acute",
+            "reported_at",
+            "assessment_due",
+            "investigation_due",
+            "violence_forms",
+            "team__name",
+            "assigned_to__username",
+            "created_by__username",
+        )
+    )
+    if filters.state:
+        cases = cases.filter(state=filters.state)
+    if filters.team_id:
+        cases = cases.filter(team_id=filters.team_id)
+    if filters.operator_id:
+        cases = cases.filter(
+            Q(assigned_to_id=filters.operator_id)
+            | Q(assigned_to__isnull=True, created_by_id=filters.operator_id)
+        )
+    if filters.contact_role:
+        cases = cases.filter(
+            Exists(Contact.objects.filter(case=OuterRef("pk"), role=filters.contact_role))
+        )
+    if filters.violence_form:
+        # A JSON list of codes; "contains" on JSON is not portable (SQLite), its text is.
+        cases = cases.annotate(forms_text=Cast("violence_forms", TextField())).filter(
+            forms_text__contains=f'"{filters.violence_form}"'
+        )
+    if filters.acute is not None:
+        cases = cases.filter(acute=filters.acute)
+    if filters.sort == "reported":
+        return cases.order_by("-reported_at", "-pk")
+    return cases.order_by(F("deadline").asc(nulls_last=True), "-acute", "reported_at", "pk")
+
+
+def open_case_summary(*, user: User, today: datetime.date) -> dict[str, Any]:
+    """Open cases per state and the deadline buckets, in one query."""
+    deadline = deadline_expression()
+    cases = Case.objects.visible_to(user).open().annotate(deadline=deadline)
+    per_state = {
+        f"state_{state}": Count("pk", filter=Q(state=state))
+        for state in State.values
+        if state != State.CLOSED
+    }
+    row = cases.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(deadline__lt=today)),
+        due_today=Count("pk", filter=Q(deadline=today)),
+        acute=Count("pk", filter=Q(acute=True)),
+        **per_state,
+    )
+    labels = dict(State.choices)
+    row["states"] = [
+        {"state": state, "label": labels[state], "count": row.pop(f"state_{state}")}
+        for state in State.values
+        if state != State.CLOSED
+    ]
+    return row
+
+
+def with_deadline_buckets(cases: list[Case], today: datetime.date) -> list[dict[str, Any]]:
+    return [
+        {
+            "case": case,
+            "bucket": metrics.deadline_bucket(case.deadline, today) if case.deadline else None,
+        }
+        for case in cases
+    ]
+
+
+def handovers_open(*, user: User) -> QuerySet[Handover]:
+    """Handovers the partner has not accepted yet (pending or escalated), oldest due first."""
+    return (
+        Handover.objects.filter(
+            status__in=Handover.OPEN_STATUSES, case__in=Case.objects.visible_to(user)
+        )
+        .select_related("case", "organisation")
+        .only(
+            "pk",
+            "status",
+            "created_at",
+            "accept_due",
+            "escalated_at",
+            "case__reference",
+            "case__state",
+            "organisation__name",
+        )
+        .order_by("accept_due", "pk")
+    )
+
+
+def monitoring_due(*, user: User, today: datetime.date) -> QuerySet[MonitoringContact]:
+    """Monitoring contacts due within two weeks or overdue, on cases in monitoring."""
+    return (
+        MonitoringContact.objects.filter(
+            case__in=Case.objects.visible_to(user),
+            case__state=State.MONITORING,
+            result__isnull=True,
+            due_on__lte=today + datetime.timedelta(days=MONITORING_LOOKAHEAD_DAYS),
+        )
+        .select_related("case", "case__assigned_to", "case__team")
+        .order_by("due_on", "pk")
+    )
+
+
+def acute_open(*, user: User) -> QuerySet[Case]:
+    """Open acute cases with what was done since: their state and latest step."""
+    last_step = CaseTransition.objects.filter(case=OuterRef("pk")).order_by("-at", "-pk")
+    return (
+        Case.objects.visible_to(user)
+        .open()
+        .filter(acute=True)
+        .select_related("team", "assigned_to")
+        .annotate(
+            last_step=Subquery(last_step.values("name")[:1], output_field=CharField()),
+            last_step_at=Subquery(last_step.values("at")[:1]),
+        )
+        .order_by("reported_at", "pk")
+    )
+
+
+def acute_cleared(*, user: User, now: datetime.datetime) -> QuerySet[CaseTransition]:
+    """Acute flags lifted recently, with the action taken (shown, never exported)."""
+    return (
+        CaseTransition.objects.filter(
+            name="clear_acute",
+            at__gte=now - datetime.timedelta(days=ACUTE_CLEARED_DAYS),
+            case__in=Case.objects.visible_to(user),
+        )
+        .select_related("case", "by")
+        .order_by("-at", "-pk")
+    )
+
+
+def backlog(*, user: User, today: datetime.date, days: int = 30) -> list[dict[str, Any]]:
+    """Per day over the last `days` days: open cases and overdue assessments at the end of
+    that day, from the case dates, in one query.
+
+    Open at the end of day d: reported by then, not closed by then. An overdue assessment on
+    d: a report whose assessment was due before d and not completed by the end of d.
+    Reopened cases count from their last report (the model keeps only that one).
+    """
+    tz = timezone.get_current_timezone()
+    start = today - datetime.timedelta(days=days - 1)
+    aggregates = {}
+    dates = [start + datetime.timedelta(days=i) for i in range(days)]
+    for index, day in enumerate(dates):
+        end = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+        )
+        still_open = Q(reported_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+        aggregates[f"open_{index}"] = Count("pk", filter=still_open)
+        aggregates[f"late_{index}"] = Count(
+            "pk",
+            filter=still_open
+            & Q(case_type=CaseType.REPORT, assessment_due__lt=day)
+            & (Q(assessment_completed_at__isnull=True) | Q(assessment_completed_at__gte=end)),
+        )
+    start_of_range = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    row = (
+        Case.objects.visible_to(user)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start_of_range))
+        .aggregate(**aggregates)
+    )
+    return [
+        {"day": day, "open": row[f"open_{i}"], "overdue": row[f"late_{i}"]}
+        for i, day in enumerate(dates)
+    ]
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+def teams_of_region(region: str) -> QuerySet[Team]:
+    return Team.objects.filter(region=region).order_by("name")
+
+
+def staff_of_region(region: str) -> QuerySet[User]:
+    """Active staff who work cases in the region (operators and supervisors)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            region=region,
+            groups__name__in=[roles.OPERATOR, roles.SUPERVISOR],
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+# --- the call centre --------------------------------------------------------------------
+
+
+def _queued_calls(region: str, since: datetime.datetime, until: datetime.datetime) -> list:
+    rows = Call.objects.filter(
+        region=region, enqueued_at__gte=since, enqueued_at__lt=until
+    ).values_list("enqueued_at", "taken_at", "ended_at", "outcome")
+    return [
+        metrics.QueuedCall(enqueued_at=e, taken_at=t, ended_at=d, outcome=o) for e, t, d, o in rows
+    ]
+
+
+def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    return start, start + datetime.timedelta(days=1)
+
+
+def live_figures(*, region: str, now: datetime.datetime, threshold_seconds: int) -> dict[str, Any]:
+    """Today's call-centre figures of the region, from the calls and the presence rows."""
+    start, end = _day_bounds(timezone.localdate(now))
+    today = metrics.call_figures(
+        _queued_calls(region, start, end), threshold_seconds=threshold_seconds
+    )
+    waiting = Call.objects.filter(region=region, state=CallState.QUEUED).aggregate(
+        count=Count("pk"), oldest=Min("enqueued_at")
+    )
+    longest = int((now - waiting["oldest"]).total_seconds()) if waiting["oldest"] else 0
+    presence = Counter(
+        dict(
+            OperatorPresence.objects.filter(region=region)
+            .values_list("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+    )
+    labels = dict(PresenceState.choices)
+    return {
+        "now": now.isoformat(),
+        "threshold_seconds": threshold_seconds,
+        "waiting": waiting["count"],
+        "longest_wait_seconds": max(longest, 0),
+        "offered": today.offered,
+        "answered": today.answered,
+        "answered_in_time": today.answered_in_time,
+        "abandoned": today.abandoned,
+        "short_abandoned": today.short_abandoned,
+        "safe_exits": today.safe_exits,
+        "service_level": today.service_level,
+        "abandon_rate": today.abandon_rate,
+        "service_level_text": metrics.percent(today.service_level),
+        "abandon_rate_text": metrics.percent(today.abandon_rate),
+        "operators": [
+            {"state": state, "label": str(labels[state]), "count": presence.get(state, 0)}
+            for state in PresenceState.values
+        ],
+    }
+
+
+def calls_per_hour(*, region: str, day: datetime.date, threshold_seconds: int) -> list[dict]:
+    start, end = _day_bounds(day)
+    per_hour: dict[int, list] = {hour: [] for hour in range(24)}
+    for call in _queued_calls(region, start, end):
+        per_hour[timezone.localtime(call.enqueued_at).hour].append(call)
+    return [
+        {"hour": hour, "figures": metrics.call_figures(calls, threshold_seconds=threshold_seconds)}
+        for hour, calls in per_hour.items()
+    ]
+
+
+def calls_per_day(
+    *, region: str, today: datetime.date, days: int, threshold_seconds: int
+) -> list[dict]:
+    first = today - datetime.timedelta(days=days - 1)
+    start, _ = _day_bounds(first)
+    _, end = _day_bounds(today)
+    per_day: dict[datetime.date, list] = {
+        first + datetime.timedelta(days=i): [] for i in range(days)
+    }
+    for call in _queued_calls(region, start, end):
+        per_day[timezone.localdate(call.enqueued_at)].append(call)
+    return [
+        {"day": day, "figures": metrics.call_figures(calls, threshold_seconds=threshold_seconds)}
+        for day, calls in per_day.items()
+    ]
+
+
+# --- statistics -------------------------------------------------------------------------
+
+
+def statistics(
+    *, region: str, first: datetime.date, last: datetime.date
+) -> dict[str, Counter[tuple[str, str]]]:
+    """Counts for the half-yearly national statistics, for cases reported in the period:
+    advice and reports by the role of the first reporter, by form of violence (a case with
+    several forms counts once under each), and decisions taken in the period by outcome."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    first_role = (
+        Contact.objects.filter(case=OuterRef("pk")).order_by("created_at", "pk").values("role")[:1]
+    )
+    reported = Case.objects.filter(region=region, reported_at__gte=start, reported_at__lt=end)
+    by_role: Counter[tuple[str, str]] = Counter()
+    for case_type, role, n in (
+        reported.annotate(first_role=Subquery(first_role, output_field=CharField()))
+        .values_list("case_type", "first_role")
+        .annotate(n=Count("pk"))
+        .values_list("case_type", "first_role", "n")
+    ):
+        by_role[(case_type, role or "unknown")] += n
+    by_form: Counter[tuple[str, str]] = Counter()
+    for case_type, forms in reported.values_list("case_type", "violence_forms").iterator(
+        chunk_size=2000
+    ):
+        for form in set(forms or []):
+            if form in ViolenceForm.values:
+                by_form[(case_type, form)] += 1
+    by_outcome: Counter[tuple[str, str]] = Counter()
+    for case_type, decision, n in (
+        Case.objects.filter(region=region, decided_at__gte=start, decided_at__lt=end)
+        .exclude(decision="")
+        .values_list("case_type", "decision")
+        .annotate(n=Count("pk"))
+        .values_list("case_type", "decision", "n")
+    ):
+        if decision in Decision.values:
+            by_outcome[(case_type, decision)] += n
+    return {"role": by_role, "form": by_form, "outcome": by_outcome}

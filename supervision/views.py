@@ -1,0 +1,308 @@
+"""The supervisor's screen. Thin views: reads in supervision.selectors, writes in
+supervision.services, the arithmetic in supervision.metrics. Every view needs
+accounts.supervise (refusals are logged by permission_required); 2FA is enforced for
+every staff URL by accounts.middleware."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.security import log_refusal, permission_required
+from privacy.access_log import access_record_request
+from reports.models import Case
+from reports.services import CaseChanged
+from safety_assessment.selectors import proposals_awaiting
+from supervision import charts, exports, metrics, selectors, services
+from supervision.forms import CaseFilterForm, ReassignForm, StatisticsForm
+
+SUPERVISE = "accounts.supervise"
+CASES_PER_PAGE = 50
+SHORT_LIST = 20
+BACKLOG_DAYS = 30
+CALL_DAYS = 14
+
+
+def _region(request: HttpRequest) -> str:
+    return request.user.region or settings.VT_REGION
+
+
+def _filters(request: HttpRequest) -> tuple[CaseFilterForm, selectors.CaseFilters]:
+    form = CaseFilterForm(request.GET or None, region=_region(request))
+    if form.is_bound and form.is_valid():
+        return form, form.to_filters()
+    return form, selectors.CaseFilters()
+
+
+def _short(queryset: Any) -> tuple[list[Any], bool]:
+    rows = list(queryset[: SHORT_LIST + 1])
+    return rows[:SHORT_LIST], len(rows) > SHORT_LIST
+
+
+def _call_charts(region: str, today: datetime.date, threshold: int) -> dict[str, Any]:
+    hours = selectors.calls_per_hour(region=region, day=today, threshold_seconds=threshold)
+    days = selectors.calls_per_day(
+        region=region, today=today, days=CALL_DAYS, threshold_seconds=threshold
+    )
+    offered, in_time = _("Aangeboden"), _("Binnen %(n)s s opgenomen") % {"n": threshold}
+    return {
+        "per_hour": charts.bar_chart(
+            title=_("Gesprekken per uur vandaag"),
+            labels=[f"{row['hour']:02d}" for row in hours],
+            series=[
+                charts.Series(offered, [r["figures"].offered for r in hours], "chart-a"),
+                charts.Series(in_time, [r["figures"].answered_in_time for r in hours], "chart-b"),
+            ],
+            label_every=3,
+        ),
+        "per_day": charts.bar_chart(
+            title=_("Gesprekken per dag, laatste %(n)s dagen") % {"n": CALL_DAYS},
+            labels=[formats.date_format(row["day"], "j-n") for row in days],
+            series=[
+                charts.Series(offered, [r["figures"].offered for r in days], "chart-a"),
+                charts.Series(in_time, [r["figures"].answered_in_time for r in days], "chart-b"),
+            ],
+            label_every=2,
+        ),
+    }
+
+
+def _backlog_chart(request: HttpRequest, today: datetime.date) -> Any:
+    rows = selectors.backlog(user=request.user, today=today, days=BACKLOG_DAYS)
+    return charts.line_chart(
+        title=_("Werkvoorraad per dag, laatste %(n)s dagen") % {"n": BACKLOG_DAYS},
+        labels=[formats.date_format(row["day"], "j-n") for row in rows],
+        series=[
+            charts.Series(_("Open dossiers"), [r["open"] for r in rows], "chart-line-a"),
+            charts.Series(
+                _("Beoordelingen over de termijn"), [r["overdue"] for r in rows], "chart-line-b"
+            ),
+        ],
+        label_every=5,
+    )
+
+
+@never_cache
+@permission_required(SUPERVISE)
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    now = timezone.now()
+    region = _region(request)
+    threshold = settings.SERVICE_LEVEL_SECONDS
+    form, filters = _filters(request)
+    page = Paginator(
+        selectors.open_cases(user=request.user, filters=filters), CASES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    # The list shows references, states and deadlines, no personal content: one access
+    # log row for the page (with its filters) rather than one per reference shown.
+    access_record_request(
+        request,
+        action="view",
+        target_type="supervision.overview",
+        target_id=page.number,
+        reason=f"supervisor overview: {filters.describe()}"[:200],
+    )
+    approvals, more_approvals = _short(proposals_awaiting(user=request.user))
+    handovers, more_handovers = _short(selectors.handovers_open(user=request.user))
+    monitoring, more_monitoring = _short(selectors.monitoring_due(user=request.user, today=today))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": selectors.with_deadline_buckets(list(page.object_list), today),
+        "query": query.urlencode(),
+        "summary": selectors.open_case_summary(user=request.user, today=today),
+        "approvals": approvals,
+        "more_approvals": more_approvals,
+        "handovers": handovers,
+        "more_handovers": more_handovers,
+        "monitoring": monitoring,
+        "more_monitoring": more_monitoring,
+        "acute": list(selectors.acute_open(user=request.user)[:SHORT_LIST]),
+        "acute_cleared": list(selectors.acute_cleared(user=request.user, now=now)[:SHORT_LIST]),
+        "backlog_chart": _backlog_chart(request, today),
+        "live": selectors.live_figures(region=region, now=now, threshold_seconds=threshold),
+        "today": today,
+        **_call_charts(region, today, threshold),
+    }
+    return render(request, "supervision/overview.html", context, status=400 if form.errors else 200)
+
+
+@never_cache
+@permission_required(SUPERVISE)
+@require_GET
+def live(request: HttpRequest) -> HttpResponse:
+    """Today's call-centre figures as JSON, for static/js/supervisor.js."""
+    return JsonResponse(
+        selectors.live_figures(
+            region=_region(request),
+            now=timezone.now(),
+            threshold_seconds=settings.SERVICE_LEVEL_SECONDS,
+        )
+    )
+
+
+EXPORTS = ("cases", "approvals", "handovers", "monitoring", "acute")
+
+
+@never_cache
+@permission_required(SUPERVISE)
+@require_GET
+def export(request: HttpRequest, list_name: str) -> HttpResponse:
+    if list_name not in EXPORTS:
+        raise Http404
+    today = timezone.localdate()
+    user = request.user
+    description = "all"
+    if list_name == "cases":
+        form, filters = _filters(request)
+        if form.errors:
+            return HttpResponse(
+                _("Onbekend filter: %(fields)s") % {"fields": ", ".join(form.errors)},
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        description = filters.describe()
+        cases = selectors.open_cases(user=user, filters=filters).iterator(chunk_size=2000)
+        header, rows = exports.open_case_rows(
+            {"case": case, "bucket": metrics.deadline_bucket(case.deadline, today)}
+            if case.deadline
+            else {"case": case, "bucket": None}
+            for case in cases
+        )
+    elif list_name == "approvals":
+        header, rows = exports.approval_rows(proposals_awaiting(user=user))
+    elif list_name == "handovers":
+        header, rows = exports.handover_rows(selectors.handovers_open(user=user))
+    elif list_name == "monitoring":
+        header, rows = exports.monitoring_rows(selectors.monitoring_due(user=user, today=today))
+    else:
+        header, rows = exports.acute_rows(selectors.acute_open(user=user))
+    # Logged before anything is written: an export that fails halfway is still on record.
+    access_record_request(
+        request,
+        action="export",
+        target_type=f"supervision.{list_name}",
+        target_id=today.isoformat(),
+        reason=f"csv export: {description}"[:200],
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{list_name}-{today.isoformat()}.csv"'
+    exports.write_rows(response, header, rows)
+    return response
+
+
+def _statistics_form(request: HttpRequest) -> StatisticsForm | None:
+    if not request.GET:
+        return None
+    data = request.GET.copy()
+    # The documented query string uses from/to; the form's own fields are start/end.
+    for alias, name in (("from", "start"), ("to", "end")):
+        if alias in data and name not in data:
+            data[name] = data[alias]
+    return StatisticsForm(data)
+
+
+@never_cache
+@permission_required(SUPERVISE)
+@require_GET
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "supervision/statistics.html", {"form": StatisticsForm()})
+
+
+@never_cache
+@permission_required(SUPERVISE)
+@require_GET
+def statistics_export(request: HttpRequest) -> HttpResponse:
+    form = _statistics_form(request)
+    if form is None or not form.is_valid():
+        form = form or StatisticsForm({})
+        form.is_valid()
+        return render(request, "supervision/statistics.html", {"form": form}, status=400)
+    first, last, round_to = (
+        form.cleaned_data["start"],
+        form.cleaned_data["end"],
+        form.cleaned_data["round_to"],
+    )
+    period = f"{first.isoformat()}..{last.isoformat()}"
+    access_record_request(
+        request,
+        action="export",
+        target_type="supervision.statistics",
+        target_id=period,
+        reason=f"statistics export, rounded to {round_to}",
+    )
+    counts = selectors.statistics(region=_region(request), first=first, last=last)
+    header, rows = exports.statistics_rows(counts, round_to=round_to)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="statistiek-{first.isoformat()}-{last.isoformat()}.csv"'
+    )
+    exports.write_rows(response, header, rows)
+    return response
+
+
+@never_cache
+@permission_required(SUPERVISE)
+@require_http_methods(["GET", "POST"])
+def reassign(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = (
+        Case.objects.visible_to(request.user)
+        .select_related("team", "assigned_to", "created_by")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        exists = Case.objects.filter(pk=case_id).exists()
+        access_record_request(
+            request,
+            action="change" if request.method == "POST" else "view",
+            target_type="reports.case",
+            target_id=case_id,
+            allowed=False,
+            reason="reassign: not need-to-know" if exists else "reassign: no such case",
+        )
+        if exists:
+            log_refusal(request, reason="case outside need-to-know")
+            raise PermissionDenied
+        raise Http404
+    if request.method == "POST":
+        form = ReassignForm(request.POST, region=case.region)
+        if form.is_valid():
+            try:
+                services.case_reassign(
+                    case_id=case.pk,
+                    by=request.user,
+                    assigned_to=form.cleaned_data["assigned_to"],
+                    team=form.cleaned_data["team"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except services.InvalidReassignment as invalid:
+                for field, message in invalid.errors.items():
+                    form.add_error(field, message)
+            except CaseChanged as changed:
+                form.add_error(None, str(changed))
+            else:
+                messages.success(
+                    request, _("Dossier %(ref)s is opnieuw toegewezen.") % {"ref": case.reference}
+                )
+                return redirect("supervision:overview")
+        status = 400
+    else:
+        access_record_request(request, action="view", target=case, reason="reassign form")
+        form = ReassignForm(initial={"version": case.version}, region=case.region)
+        status = 200
+    return render(request, "supervision/reassign.html", {"case": case, "form": form}, status=status)

@@ -83,7 +83,8 @@ def may_start_assessment(case: Case) -> bool:
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> CaseQuerySet:
         """Need-to-know, in one place: operators see cases they took, that are assigned to
-        them or to their team; supervisors see their region. Everyone else sees nothing."""
+        them or to their team, and the region's cases nobody has picked up yet (a new online
+        report must reach someone); supervisors see their region. Everyone else nothing."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.has_perm("accounts.supervise"):
@@ -92,7 +93,8 @@ class CaseQuerySet(models.QuerySet):
             mine = Q(created_by=user) | Q(assigned_to=user)
             if user.team_id:
                 mine |= Q(team_id=user.team_id)
-            return self.filter(mine)
+            unclaimed = Q(region=user.region, team__isnull=True, assigned_to__isnull=True)
+            return self.filter(mine | unclaimed)
         return self.none()
 
     def open(self) -> CaseQuerySet:

@@ -271,6 +271,10 @@ def _apply_transition(case: Case, name: str, *, by: User, reason: str = "") -> C
     if not can_proceed(method):
         raise TransitionRefused(CONDITION_MESSAGES.get(name, lambda c: "")(case) or name)
     method()
+    if case.assigned_to_id is None and case.team_id is None:
+        # The first to act on an unclaimed case (a new online report) takes it on.
+        case.assigned_to = by
+        case.team = getattr(by, "team", None)
     case.version += 1
     case.save()
     CaseTransition.objects.create(

@@ -248,3 +248,32 @@ def test_the_case_page_leads_to_the_safety_assessment_when_it_is_due(operator_cl
 def test_the_supervisor_start_page_links_the_approvals_and_overdue_lists(supervisor_client):
     page = supervisor_client.get("/").content.decode()
     assert 'href="/approvals/"' in page and 'href="/assessments/overdue/"' in page
+
+
+def test_an_unclaimed_report_reaches_every_operator_of_the_region_until_one_acts(
+    operator_client, operator, other_operator
+):
+    from reports.services import IntakeData, case_transition, intake_register
+
+    online = intake_register(
+        intake=IntakeData(
+            contact={
+                "channel": "online",
+                "role": "professional",
+                "name": "Juf",
+                "email": "juf@school.example",
+                "organisation": "School",
+                "profession": "education",
+            },
+            case={"case_type": "report", "violence_forms": ["physical_abuse"]},
+        ),
+        by=None,
+    )
+    assert online.team is None
+    assert operator_client.get(f"/cases/{online.pk}/").status_code == 200
+    case_transition(
+        case_id=online.pk, name="start_assessment", by=other_operator, expected_version=None
+    )
+    online.refresh_from_db()
+    assert (online.assigned_to, online.team) == (other_operator, other_operator.team)
+    assert operator_client.get(f"/cases/{online.pk}/").status_code == 403

@@ -8,7 +8,7 @@ PORT ?= 8000
 # `make run SIMULATE=30` also plays 30 simulated calls to 0800-2000 so the dashboard shows life.
 SIMULATE ?=
 
-.PHONY: run test install lint format messages screenshots diagram clean-dev
+.PHONY: run test install lint format messages screenshots diagram clean-dev bench-supervisor
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ screenshots: install
 diagram: install
 	$(BIN)/python manage.py graph_transitions reports.Case.state > docs/case_states.dot
 	dot -Tsvg docs/case_states.dot -o docs/case_states.svg
+
+# /supervisor/ with 50,000 cases: median time, query count, ratio to a trivial page (not a
+# test; PostgreSQL when DATABASE_URL is set). Figures go to benchmarks/results/.
+bench-supervisor: install
+	$(BIN)/python benchmarks/supervisor_page.py
 
 clean-dev:
 	rm -rf var .dev-secrets.json

@@ -264,7 +264,9 @@ def call_overflow(*, call: Call, reason: str) -> Call:
     """Twilio's queue refused the caller (full, error): they go to the backup number."""
     with transaction.atomic():
         call = _lock(call)
-        if call.is_final:
+        # A transferred call never joined our queue: a stray or replayed queue result must
+        # not rewrite how it ended (found by tests/faults/test_webhook_orders.py).
+        if call.is_final or call.state == CallState.TRANSFERRED:
             return call
         _transition(
             call,

@@ -93,3 +93,9 @@ def presence_follow_call(*, call: Call, operator: User) -> None:
 def presence_for_region(*, region: str) -> list[dict[str, Any]]:
     rows = OperatorPresence.objects.filter(region=region).select_related("user")
     return [presence_payload(row) for row in rows.order_by("user__username")]
+
+
+def presence_away_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """An operator who logs out is no longer available for calls (connected in apps.py)."""
+    if user is not None and OperatorPresence.objects.filter(user=user).exists():
+        _presence_change(user=user, state=PresenceState.AWAY)

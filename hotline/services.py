@@ -79,7 +79,9 @@ def _transition(
 
 
 def _announce(call: Call, kind: str, operator: User | None = None) -> None:
-    event_record(kind=kind, payload=call_summary(call), region=call.region or settings.VT_REGION)
+    # Every call that reaches an event is one this deployment serves (or just transferred):
+    # it belongs on this region's dashboards, whatever region the caller's number is from.
+    event_record(kind=kind, payload=call_summary(call), region=settings.VT_REGION)
     # The operator's presence follows their call, in the same transaction.
     operator = operator or (call.operator if call.operator_id else None)
     if operator is not None:

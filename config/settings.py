@@ -485,6 +485,17 @@ HOTLINE_TOKEN_TTL_SECONDS = env_int(
     help_text="Lifetime of an operator's softphone token, in seconds",
 )
 
+# --- benchmarks (make bench) -------------------------------------------------------
+
+BENCHMARK_MODE = env_bool(
+    "BENCHMARK_MODE",
+    False,
+    help_text="Mount the unauthenticated floors make bench measures against "
+    "(/bench/floor/twiml/, /ws/bench-echo/); never in production",
+)
+if PRODUCTION and BENCHMARK_MODE:
+    raise ImproperlyConfigured("BENCHMARK_MODE must be off when DJANGO_ENV=production.")
+
 # --- logging: no personal data, ever ----------------------------------------------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO", help_text="DEBUG, INFO, WARNING or ERROR")

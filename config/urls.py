@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -27,3 +28,9 @@ urlpatterns = [
     path("", include("safety_assessment.urls")),
     path("", include("accounts.home_urls")),
 ]
+
+if settings.BENCHMARK_MODE:
+    # The floors make bench measures against; never routed otherwise.
+    from config import benchmark
+
+    urlpatterns.insert(0, path("bench/floor/twiml/", benchmark.floor_twiml))

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "accounts",
     "privacy",
     "events",
+    "jobs",
     "hotline",
     "reports",
     "safety_assessment",
@@ -363,6 +364,12 @@ RETENTION_YEARS_AFTER_CLOSING = env_int(
 if RETENTION_YEARS_AFTER_CLOSING < 1:
     # 0 would let purge_expired destroy every file the day it closes.
     raise ImproperlyConfigured("RETENTION_YEARS_AFTER_CLOSING must be at least 1.")
+OUTBOX_RETENTION_DAYS = env_int(
+    "OUTBOX_RETENTION_DAYS",
+    7,
+    help_text="Days published dashboard events are kept (prune_outbox); a page further "
+    "behind gets a fresh snapshot",
+)
 CALL_NUMBER_RETENTION_DAYS = env_int(
     "CALL_NUMBER_RETENTION_DAYS",
     90,

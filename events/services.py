@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 from typing import Any
 
@@ -75,3 +76,13 @@ def events_relay(*, batch_size: int = 500) -> int:
             break
         published += 1
     return published
+
+
+def events_prune(*, keep_days: int) -> int:
+    """Delete published events older than `keep_days`; a page that asks for events from
+    before what is left gets a fresh snapshot instead. Unpublished events are kept."""
+    cutoff = timezone.now() - datetime.timedelta(days=keep_days)
+    deleted, _ = OutboxEvent.objects.filter(
+        created_at__lt=cutoff, published_at__isnull=False
+    ).delete()
+    return deleted

@@ -113,6 +113,10 @@ def dashboard_since(*, user: User, seq: int) -> dict[str, Any]:
     head = outbox_head()
     if seq > head:
         return dashboard_snapshot(user=user)
+    oldest = OutboxEvent.objects.order_by("seq").values_list("seq", flat=True).first()
+    if oldest is not None and seq < oldest - 1:
+        # What came after `seq` was pruned (events.services.events_prune): start afresh.
+        return dashboard_snapshot(user=user)
     events = OutboxEvent.objects.filter(
         region=dashboard_region(user), seq__gt=seq, seq__lte=head
     ).order_by("seq")

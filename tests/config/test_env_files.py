@@ -37,9 +37,10 @@ def test_every_variable_in_env_example_is_explained_by_a_comment():
             assert explained, f"{line} has no comment above it"
 
 
-def test_compose_has_the_four_services():
+def test_compose_has_its_services():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert set(compose["services"]) == {"postgres", "redis", "migrate", "web"}
+    assert set(compose["services"]) == {"postgres", "redis", "migrate", "web", "worker"}
+    assert compose["services"]["worker"]["command"][-2:] == ["run_jobs", "--loop"]
     assert "daphne" in compose["services"]["web"]["command"]
     assert compose["services"]["migrate"]["command"][-2:] == ["migrate", "--noinput"]
     assert compose["services"]["migrate"]["restart"] == "no"
@@ -49,7 +50,7 @@ def test_compose_has_the_four_services():
 
 def test_every_variable_compose_gives_the_app_is_one_the_settings_read():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    for service in ("migrate", "web"):
+    for service in ("migrate", "web", "worker"):
         environment = compose["services"][service]["environment"]
         unknown = set(environment) - set(VARIABLES)
         assert not unknown, f"{service} sets variables the settings never read: {unknown}"

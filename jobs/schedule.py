@@ -1,0 +1,29 @@
+"""What the worker (manage.py run_jobs --loop, the `worker` service in docker-compose) runs,
+and how often. Each job is an existing management command, so it can also be run by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Job:
+    command: str
+    every_seconds: int
+    args: tuple[str, ...] = field(default_factory=tuple)
+
+
+SCHEDULE: list[Job] = [
+    # Dashboards: anything that could not be published (Redis down) goes out again.
+    Job("relay_events", every_seconds=5),
+    # Confirmation and feedback mail, with retries and back-off.
+    Job("send_outgoing_email", every_seconds=30),
+    # Handovers not accepted in time go to the supervisors.
+    Job("escalate_handovers", every_seconds=15 * 60),
+    # Unfinished online reports, expired sessions, old published events.
+    Job("purge_online_drafts", every_seconds=15 * 60),
+    Job("clearsessions", every_seconds=60 * 60),
+    Job("prune_outbox", every_seconds=24 * 60 * 60),
+    # Files past their retention term, and caller numbers past theirs.
+    Job("purge_expired", every_seconds=24 * 60 * 60),
+]

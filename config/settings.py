@@ -232,7 +232,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
+                # channels_redis blocks in BZPOPMIN: an idle layer then times out and drops a
+                # dashboard socket every 5 s. Wait longer than the blocking pop.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
                 "prefix": "vt",
                 "symmetric_encryption_keys": [CHANNEL_LAYER_ENCRYPTION_KEY],
             },

@@ -28,3 +28,13 @@ class OutboxEvent(models.Model):
 
     def as_message(self) -> dict:
         return {"seq": self.seq, "kind": self.kind, "payload": self.payload}
+
+
+class OutboxPruneMark(models.Model):
+    """The highest seq prune_outbox has deleted (one row). A page asking for events after
+    an earlier seq cannot be given them all and gets a fresh snapshot instead."""
+
+    pruned_through_seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"pruned through {self.pruned_through_seq}"

@@ -10,10 +10,10 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from events.models import OutboxEvent
+from events.models import OutboxEvent, OutboxPruneMark
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,19 @@ def events_prune(*, keep_days: int) -> int:
     """Delete published events older than `keep_days`; a page that asks for events from
     before what is left gets a fresh snapshot instead. Unpublished events are kept."""
     cutoff = timezone.now() - datetime.timedelta(days=keep_days)
-    deleted, _ = OutboxEvent.objects.filter(
-        created_at__lt=cutoff, published_at__isnull=False
-    ).delete()
+    with transaction.atomic():
+        old = OutboxEvent.objects.filter(created_at__lt=cutoff, published_at__isnull=False)
+        through = old.aggregate(highest=models.Max("seq"))["highest"]
+        if through is None:
+            return 0
+        mark, _ = OutboxPruneMark.objects.select_for_update().get_or_create(pk=1)
+        mark.pruned_through_seq = max(mark.pruned_through_seq, through)
+        mark.save(update_fields=["pruned_through_seq"])
+        deleted, _ = old.filter(seq__lte=through).delete()
     return deleted
+
+
+def events_pruned_through() -> int:
+    """The highest seq that prune_outbox deleted (0 when nothing was ever pruned)."""
+    mark = OutboxPruneMark.objects.filter(pk=1).values_list("pruned_through_seq", flat=True)
+    return mark.first() or 0

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.security import permission_required
 from events.models import OutboxEvent
+from events.services import events_pruned_through
 from hotline.models import Call, CallRole, CallState, PresenceState
 from hotline.presence import (
     SELF_SETTABLE_STATES,
@@ -113,9 +114,8 @@ def dashboard_since(*, user: User, seq: int) -> dict[str, Any]:
     head = outbox_head()
     if seq > head:
         return dashboard_snapshot(user=user)
-    oldest = OutboxEvent.objects.order_by("seq").values_list("seq", flat=True).first()
-    if oldest is not None and seq < oldest - 1:
-        # What came after `seq` was pruned (events.services.events_prune): start afresh.
+    if seq < events_pruned_through():
+        # Some of what came after `seq` was pruned (events.services.events_prune).
         return dashboard_snapshot(user=user)
     events = OutboxEvent.objects.filter(
         region=dashboard_region(user), seq__gt=seq, seq__lte=head

@@ -50,13 +50,17 @@ def test_prune_outbox_refuses_a_nonsense_period():
         call_command("prune_outbox", "--days", "0", stdout=StringIO(), stderr=StringIO())
 
 
-def test_a_page_asking_for_pruned_events_gets_a_fresh_snapshot(operator):
+def test_a_page_asking_for_pruned_events_gets_a_fresh_snapshot(operator, settings):
     from hotline.dashboard import dashboard_since
 
-    first = OutboxEvent.objects.create(kind="x", region="haaglanden", published_at=timezone.now())
-    OutboxEvent.objects.create(kind="x", region="haaglanden", published_at=timezone.now())
+    settings.OUTBOX_RETENTION_DAYS = 7
+    old = timezone.now() - datetime.timedelta(days=8)
+    first = OutboxEvent.objects.create(kind="x", region="haaglanden", published_at=old)
+    second = OutboxEvent.objects.create(kind="x", region="haaglanden", published_at=old)
     third = OutboxEvent.objects.create(kind="x", region="haaglanden")
-    first_seq = first.seq
-    first.delete()
-    assert dashboard_since(user=operator, seq=first_seq - 1)["type"] == "snapshot"
-    assert dashboard_since(user=operator, seq=third.pk - 1)["type"] == "events"
+    OutboxEvent.objects.filter(pk__in=[first.pk, second.pk]).update(created_at=old)
+    call_command("prune_outbox", stdout=StringIO())
+    assert dashboard_since(user=operator, seq=first.seq)["type"] == "snapshot"
+    after_pruned = dashboard_since(user=operator, seq=second.seq)
+    assert after_pruned["type"] == "events"
+    assert [e["seq"] for e in after_pruned["events"]] == [third.seq]

@@ -61,7 +61,10 @@ DECIDE_CASES = "reports.decide_case"
 
 
 def assessment_is_complete(case: Case) -> bool:
-    return case.assessment_completed_at is not None
+    """The step is done only when a decided safety assessment exists for the case."""
+    if case.assessment_completed_at is None:
+        return False
+    return case.assessments.filter(decided_at__isnull=False).exists()
 
 
 def decision_is_approved(case: Case) -> bool:

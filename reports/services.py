@@ -354,15 +354,18 @@ def case_decide(
     decision: str,
     reason: str,
     by: User,
-    proposed_by: User | None = None,
+    proposed_by: User,
     expected_version: int | None = None,
 ) -> Case:
-    """Apply a decision approved with four eyes: `by` approves what `proposed_by` proposed."""
+    """Apply a decision approved with four eyes: `by` approves what `proposed_by` proposed.
+
+    Called by safety_assessment's decision_approve; `proposed_by` is required so no caller
+    can take a decision with two eyes."""
     if decision not in Decision.values:
         raise TransitionRefused(_("Kies een besluit."))
     if not reason.strip():
         raise TransitionRefused(_("Een besluit heeft een motivering nodig."))
-    if proposed_by is not None and proposed_by.pk == by.pk:
+    if proposed_by.pk == by.pk:
         raise TransitionRefused(_("Een tweede medewerker moet het besluit goedkeuren."))
     with transaction.atomic():
         case = _lock(case_id, expected_version)

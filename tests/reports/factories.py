@@ -49,3 +49,16 @@ def register_case(by, *, case_type: str = CaseType.REPORT, contact=None, people=
         intake=IntakeData(contact=contact or victim_contact(), case=case_data, people=people),
         by=by,
     )
+
+
+def decide_assessment(case, by):
+    """Decide the Veilig Thuis safety assessment with no risk answered, through the real
+    service (which completes the case's assessment step). The case must be in it."""
+    from safety_assessment.instrument_loader import instrument_get
+    from safety_assessment.services import assessment_decide
+
+    questions = instrument_get("veilig-thuis").questions.values()
+    answers = {q.id: (False if q.type == "yes_no" else 0) for q in questions}
+    return assessment_decide(
+        case_id=case.pk, instrument_slug="veilig-thuis", answers=answers, by=by
+    )

@@ -21,14 +21,16 @@ from reports.services import (
     contact_add,
     monitoring_outcome_unsafe,
 )
-from tests.reports.factories import register_case, victim_contact
+from tests.reports.factories import decide_assessment, register_case, victim_contact
 
 pytestmark = pytest.mark.django_db
 
 
 def assessed(case: Case, operator) -> Case:
+    """Through the real safety assessment: decided, which completes the case's step."""
     case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=None)
-    return case_mark_assessment_complete(case_id=case.pk, by=operator)
+    decide_assessment(case, operator)
+    return Case.objects.get(pk=case.pk)
 
 
 def decided(case: Case, operator, supervisor, decision: str) -> Case:
@@ -186,7 +188,8 @@ def test_every_transition_is_announced_and_written_to_the_access_log(operator, s
     case = decided(register_case(operator), operator, supervisor, Decision.HANDOVER_LOCAL)
     assert OutboxEvent.objects.filter(kind="case.changed").count() == 3
     changes = AccessLogEntry.objects.filter(target_type="reports.case", target_id=str(case.pk))
-    assert changes.filter(action="change", allowed=True).count() == 3
+    transitions = changes.filter(action="change", allowed=True, reason__startswith="transition")
+    assert transitions.count() == 3
     payload = OutboxEvent.objects.filter(kind="case.changed").last().payload
     assert set(payload) == {
         "case_id",
@@ -382,3 +385,13 @@ def test_a_stale_screen_is_told_the_case_changed(operator):
     case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=1)
     with pytest.raises(CaseChanged, match="gewijzigd"):
         case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=1)
+
+
+def test_the_assessment_step_cannot_be_completed_without_a_decided_assessment(operator):
+    case = register_case(operator)
+    case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=None)
+    assert_refused_and_unchanged(
+        case,
+        lambda: case_mark_assessment_complete(case_id=case.pk, by=operator),
+        "nog niet afgerond",
+    )

@@ -9,11 +9,11 @@ from accounts import roles
 from accounts.models import User
 from reports.codes import ContactRole
 from reports.models import Case
-from reports.services import case_decide, case_mark_assessment_complete, case_transition
+from reports.services import case_decide, case_transition
 from routing.models import PartnerOrganisation
 from routing.services import handover_create, partner_member_add
 from tests.conftest import log_in_fully, make_staff
-from tests.reports.factories import register_case, victim_contact
+from tests.reports.factories import decide_assessment, register_case, victim_contact
 
 CONDITIONS = ["Geen geweld in het bijzijn van de kinderen", "Vader volgt plegerhulp"]
 
@@ -35,7 +35,7 @@ def decided_case(operator: User, supervisor: User, decision: str, **case_options
     """A reported case through intake and assessment, decided with four eyes."""
     case = register_case(operator, **case_options)
     case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=None)
-    case_mark_assessment_complete(case_id=case.pk, by=operator)
+    decide_assessment(case, operator)
     return case_decide(
         case_id=case.pk,
         decision=decision,

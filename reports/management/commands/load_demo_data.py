@@ -18,12 +18,12 @@ from reports.services import (
     IntakeData,
     case_accept_handover,
     case_close,
-    case_decide,
     case_flag_acute,
-    case_mark_assessment_complete,
     case_transition,
     intake_register,
 )
+from safety_assessment.instrument_loader import instrument_get
+from safety_assessment.services import assessment_decide, decision_approve, decision_propose
 
 DEMO_PASSWORD = "veilig-thuis-demo"
 DEMO_STAFF = [
@@ -74,6 +74,16 @@ def _case(
         ),
         by=by,
     )
+
+
+def _assess(case: Case, by: User) -> None:
+    """The Veilig Thuis assessment with no risk answered: decided, which completes the step."""
+    instrument = instrument_get("veilig-thuis")
+    answers = {
+        question.id: (False if question.type == "yes_no" else 0)
+        for question in instrument.questions.values()
+    }
+    assessment_decide(case_id=case.pk, instrument_slug="veilig-thuis", answers=answers, by=by)
 
 
 class Command(BaseCommand):
@@ -201,7 +211,7 @@ class Command(BaseCommand):
         case_transition(
             case_id=waiting.pk, name="start_assessment", by=anouk, expected_version=None
         )
-        case_mark_assessment_complete(case_id=waiting.pk, by=anouk)
+        _assess(waiting, anouk)
         # Handed over to the CJG, in monitoring.
         handed = _case(
             anouk,
@@ -213,14 +223,14 @@ class Command(BaseCommand):
             number="9",
         )
         case_transition(case_id=handed.pk, name="start_assessment", by=anouk, expected_version=None)
-        case_mark_assessment_complete(case_id=handed.pk, by=anouk)
-        case_decide(
+        _assess(handed, anouk)
+        proposal = decision_propose(
             case_id=handed.pk,
             decision=Decision.HANDOVER_LOCAL,
             reason="Ouders accepteren hulp van het CJG; veiligheidsvoorwaarden gesteld.",
-            by=carla,
-            proposed_by=anouk,
+            by=anouk,
         )
+        decision_approve(proposal_id=proposal.pk, by=carla)
         case_accept_handover(case_id=handed.pk, by=anouk)
         # Closed advice.
         closed = _case(

@@ -21,11 +21,10 @@ from reports.models import Case, CaseTransition, FeedbackLetter, FeedbackTask, O
 from reports.services import (
     case_decide,
     case_finish_investigation,
-    case_mark_assessment_complete,
     case_transition,
 )
 from tests.conftest import log_in_fully, make_staff
-from tests.reports.factories import register_case
+from tests.reports.factories import decide_assessment, register_case
 from tests.reports.online.backends import FlakyBackend
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +47,7 @@ def professional(**overrides) -> dict:
 def decided(operator, supervisor, decision=Decision.HANDOVER_LOCAL, **contact) -> Case:
     case = register_case(operator, contact=professional(**contact))
     case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=None)
-    case_mark_assessment_complete(case_id=case.pk, by=operator)
+    decide_assessment(case, operator)
     return case_decide(
         case_id=case.pk,
         decision=decision,

@@ -77,6 +77,11 @@ def may_close(case: Case) -> bool:
     return rules.close_refusal(case) is None
 
 
+def may_record_handover_response(case: Case, user: Any) -> bool:
+    """Staff register a partner's answer; a partner user may give their own."""
+    return user.has_perm(WORK_CASES) or user.has_perm("routing.use_partner_inbox")
+
+
 def may_start_assessment(case: Case) -> bool:
     from reports import rules
 
@@ -231,12 +236,17 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[State.HANDOVER_LOCAL, State.CONDITIONS],
         target=State.MONITORING,
-        permission=WORK_CASES,
+        permission=may_record_handover_response,
     )
     def accept_handover(self) -> None:
         self.handed_over_at = timezone.now()
 
-    @transition(field=state, source=State.HANDOVER_JBW, target=State.CLOSED, permission=WORK_CASES)
+    @transition(
+        field=state,
+        source=State.HANDOVER_JBW,
+        target=State.CLOSED,
+        permission=may_record_handover_response,
+    )
     def accept_handover_jbw(self) -> None:
         now = timezone.now()
         self.handed_over_at = now
@@ -246,7 +256,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[State.HANDOVER_LOCAL, State.HANDOVER_JBW, State.CONDITIONS],
         target=State.DECISION,
-        permission=WORK_CASES,
+        permission=may_record_handover_response,
     )
     def reject_handover(self) -> None:
         self._clear_decision()

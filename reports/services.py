@@ -20,6 +20,7 @@ from privacy.blind_index import address_index, bsn_index, name_index, phone_inde
 from reports import rules, working_days
 from reports.codes import VIOLENCE_CODES_VERSION, CaseType, Decision
 from reports.models import (
+    WORK_CASES,
     Case,
     CaseLink,
     CaseTransition,
@@ -271,7 +272,7 @@ def _apply_transition(case: Case, name: str, *, by: User, reason: str = "") -> C
     if not can_proceed(method):
         raise TransitionRefused(CONDITION_MESSAGES.get(name, lambda c: "")(case) or name)
     method()
-    if case.assigned_to_id is None and case.team_id is None:
+    if case.assigned_to_id is None and case.team_id is None and by.has_perm(WORK_CASES):
         # The first to act on an unclaimed case (a new online report) takes it on.
         case.assigned_to = by
         case.team = getattr(by, "team", None)

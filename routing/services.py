@@ -224,10 +224,12 @@ def _locked_open_handover(*, handover_id: int, organisation: PartnerOrganisation
     return handover
 
 
-def _actor_for_case(handover: Handover) -> User:
-    # A partner holds no role in Veilig Thuis's case file: the case moves as a consequence
-    # of their decision, recorded in the name of the staff member who handed it over
-    # (the Handover keeps who decided, and the access log both).
+def _actor_for_case(handover: Handover, by: User | None = None) -> User:
+    # A partner user's own answer moves the case in their name. A partner *system* has no
+    # user: the case then moves in the name of the staff member who handed it over (the
+    # Handover keeps who decided and through which channel, and the access log both).
+    if by is not None and by.has_perm("routing.use_partner_inbox"):
+        return by
     return handover.created_by
 
 
@@ -241,7 +243,9 @@ def handover_accept(
         case = handover.case
         if case.state in PENDING_HANDOVER_STATES:
             try:
-                case_services.case_accept_handover(case_id=case.pk, by=_actor_for_case(handover))
+                case_services.case_accept_handover(
+                    case_id=case.pk, by=_actor_for_case(handover, by)
+                )
             except case_services.TransitionRefused as refusal:
                 raise HandoverError(str(refusal), status=409) from None
         handover.status = Handover.Status.ACCEPTED
@@ -281,7 +285,7 @@ def handover_reject(
         try:
             if not others and case.state in PENDING_HANDOVER_STATES:
                 case_services.case_reject_handover(
-                    case_id=case.pk, by=_actor_for_case(handover), reason=case_reason
+                    case_id=case.pk, by=_actor_for_case(handover, by), reason=case_reason
                 )
             elif not others and case.state == State.COUNCIL_REQUEST:
                 case_services.case_finish_investigation(

@@ -136,3 +136,23 @@ def test_a_partner_needs_the_second_factor_like_staff(cjg_partner, handover):
 
 def test_a_partner_logs_in_and_carries_the_partner_role(cjg_partner):
     assert cjg_partner.role == "partner"
+
+
+def test_a_partners_answer_moves_the_case_in_their_own_name(cjg_client, cjg_partner, handover):
+    cjg_client.post(reverse("partner:accept", args=[handover.pk]))
+    step = handover.case.transitions.get(name="accept_handover")
+    assert step.by == cjg_partner
+
+
+def test_a_partners_answer_still_counts_when_the_staff_member_who_handed_over_left(
+    cjg_client, cjg_partner, handover
+):
+    handover.created_by.is_active = False
+    handover.created_by.save(update_fields=["is_active"])
+    response = cjg_client.post(
+        reverse("partner:reject", args=[handover.pk]), {"reason": "Geen plek."}
+    )
+    assert response.status_code == 302
+    handover.case.refresh_from_db()
+    assert handover.case.state == State.DECISION
+    assert handover.case.transitions.get(name="reject_handover").by == cjg_partner

@@ -19,7 +19,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this
+# thread while it is started, and the asyncio tests that run after a browser module
+# (channels' communicators, pytest-asyncio) cannot start their own loop beside it.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator:
     from playwright.sync_api import sync_playwright
 

@@ -8,7 +8,7 @@ PORT ?= 8000
 # `make run SIMULATE=30` also plays 30 simulated calls to 0800-2000 so the dashboard shows life.
 SIMULATE ?=
 
-.PHONY: run test install lint format messages screenshots diagram clean-dev bench-supervisor
+.PHONY: run test install lint format messages screenshots diagram clean-dev bench bench-supervisor
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Benchmarks: webhook latency, dashboard fan-out, new call on the dashboard, online reports,
+# each against a floor in the same run (benchmarks/run.py; a few minutes). Uses PostgreSQL
+# and Redis when DATABASE_URL/REDIS_URL are set (database `bench_hotline`, Redis db 12).
+bench: install
+	$(BIN)/python benchmarks/run.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,9 +19,10 @@ from tests.conftest import log_in_fully
 from tests.hotline.dashboard_helpers import open_socket, receive, receive_until, session_cookie
 from tests.hotline.test_dashboard_socket import queue_a_call
 
-pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.asyncio
 async def test_a_dashboard_left_idle_past_the_blocking_pop_still_gets_events(operator, settings):
     if not settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
         pytest.skip("needs the Redis channel layer (set REDIS_URL)")

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.channel_layers import redis_channel_layer
 from config.env import (
     SecretSpec,
     env_bool,
@@ -228,19 +229,7 @@ REDIS_URL = env_str(
     "versions (development only, one process)",
 )
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
-                # channels_redis blocks in BZPOPMIN: an idle layer then times out and drops a
-                # dashboard socket every 5 s. Wait longer than the blocking pop.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
-                "prefix": "vt",
-                "symmetric_encryption_keys": [CHANNEL_LAYER_ENCRYPTION_KEY],
-            },
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, CHANNEL_LAYER_ENCRYPTION_KEY)}
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

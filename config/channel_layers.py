@@ -1,0 +1,20 @@
+"""The channel-layer configuration, built in one place for settings and tests alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def redis_channel_layer(url: str, encryption_key: str, *, prefix: str = "vt") -> dict[str, Any]:
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
+            # channels_redis blocks in BZPOPMIN: an idle layer then times out and drops a
+            # dashboard socket every 5 s. Wait longer than the blocking pop.
+            "hosts": [{"address": url, "socket_timeout": 10}],
+            "prefix": prefix,
+            # Every message in Redis is encrypted: Redis sees no payload in the clear.
+            "symmetric_encryption_keys": [encryption_key],
+        },
+    }

@@ -23,6 +23,9 @@ run: install
 	@echo ""
 	@echo "Veilig Thuis is starting on http://$(HOST):$(PORT)/"
 	@echo "  staff login:  http://$(HOST):$(PORT)/accounts/login/"
+	@echo "  operators:    http://$(HOST):$(PORT)/hotline/   cases: http://$(HOST):$(PORT)/cases/"
+	@echo "  supervisors:  http://$(HOST):$(PORT)/supervisor/"
+	@echo "  public form:  http://$(HOST):$(PORT)/melden/"
 	@echo "  health:       http://$(HOST):$(PORT)/healthz   readiness: http://$(HOST):$(PORT)/readyz"
 	@echo "Stop with Ctrl-C."
 	@if [ -n "$(SIMULATE)" ]; then (sleep 3; $(BIN)/python manage.py simulate_calls --calls $(SIMULATE) --rate 0.2 --patience 300 --talk 30 --url http://$(HOST):$(PORT)) & fi

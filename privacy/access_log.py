@@ -104,3 +104,42 @@ def access_record_request(
         reason=reason,
         ip_address=client_ip(request) or None,
     )
+
+
+def record_or_refuse(
+    request: HttpRequest,
+    *,
+    visible: models.QuerySet,
+    pk: int,
+    action: str,
+    refused_reason: str,
+    refused_log_reason: str,
+) -> models.Model:
+    """The record if `visible` (the user's need-to-know queryset) holds it, with the access
+    logged; otherwise the refusal logged and 403, or 404 when the record does not exist.
+
+    The one way views load protected records, so none can forget the log or the check.
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from accounts.security import log_refusal
+
+    record = visible.filter(pk=pk).first()
+    if record is None:
+        model = visible.model
+        exists = model._default_manager.filter(pk=pk).exists()
+        access_record_request(
+            request,
+            action=action,
+            target_type=model._meta.label_lower,
+            target_id=pk,
+            allowed=False,
+            reason=refused_reason if exists else f"no such {model._meta.model_name}",
+        )
+        if exists:
+            log_refusal(request, reason=refused_log_reason)
+            raise PermissionDenied
+        raise Http404
+    access_record_request(request, action=action, target=record)
+    return record

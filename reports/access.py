@@ -8,35 +8,29 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 
-from accounts.security import log_refusal
-from privacy.access_log import access_record_request
+from privacy.access_log import record_or_refuse
 from reports.models import Case
+
+
+def case_for(request: HttpRequest, case_id: int, *, action: str = "view") -> Case:
+    """The case if the user may know it (access logged); a logged 403 or a 404 otherwise."""
+    return record_or_refuse(
+        request,
+        visible=Case.objects.visible_to(request.user),
+        pk=case_id,
+        action=action,
+        refused_reason="not need-to-know",
+        refused_log_reason="case outside need-to-know",
+    )
 
 
 def case_view(action: str = "view") -> Callable[[Callable[..., HttpResponse]], Any]:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, case_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-            case = Case.objects.visible_to(request.user).filter(pk=case_id).first()
-            if case is None:
-                exists = Case.objects.filter(pk=case_id).exists()
-                access_record_request(
-                    request,
-                    action=action,
-                    target_type="reports.case",
-                    target_id=case_id,
-                    allowed=False,
-                    reason="not need-to-know" if exists else "no such case",
-                )
-                if exists:
-                    log_refusal(request, reason="case outside need-to-know")
-                    raise PermissionDenied
-                raise Http404
-            access_record_request(request, action=action, target=case)
-            return view(request, case, *args, **kwargs)
+            return view(request, case_for(request, case_id, action=action), *args, **kwargs)
 
         return wrapped
 

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.security import log_refusal, permission_required
-from privacy.access_log import access_record_request
+from privacy.access_log import access_record_request, record_or_refuse
 from reports.access import case_view
 from reports.models import WORK_CASES, Case, MonitoringContact
 from routing import destinations, selectors, services
@@ -112,23 +112,14 @@ def escalated(request: HttpRequest) -> HttpResponse:
 def _partner_handover(request: HttpRequest, handover_id: int, *, action: str) -> Handover:
     """The handover if it is the partner's own organisation's (logged); otherwise a logged
     refusal: 403 when it exists elsewhere, 404 when it does not exist at all."""
-    handover = selectors.handovers_for_partner(request.user).filter(pk=handover_id).first()
-    if handover is None:
-        exists = Handover.objects.filter(pk=handover_id).exists()
-        access_record_request(
-            request,
-            action=action,
-            target_type="routing.handover",
-            target_id=handover_id,
-            allowed=False,
-            reason="another organisation's handover" if exists else "no such handover",
-        )
-        if exists:
-            log_refusal(request, reason="handover of another organisation")
-            raise PermissionDenied
-        raise Http404
-    access_record_request(request, action=action, target=handover)
-    return handover
+    return record_or_refuse(
+        request,
+        visible=selectors.handovers_for_partner(request.user),
+        pk=handover_id,
+        action=action,
+        refused_reason="another organisation's handover",
+        refused_log_reason="handover of another organisation",
+    )
 
 
 def _partner_page(

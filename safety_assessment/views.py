@@ -5,7 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.security import log_refusal, permission_required
+from accounts.security import permission_required
 from privacy.access_log import access_record_request
+from reports.access import case_for
 from reports.models import DECIDE_CASES, WORK_CASES, Case, State
 from reports.services import TransitionRefused
 from safety_assessment import selectors, services
@@ -30,27 +30,6 @@ from safety_assessment.instrument_loader import (
 from safety_assessment.models import Assessment, DecisionProposal
 
 SUPERVISE = "accounts.supervise"
-
-
-def _case_for(request: HttpRequest, case_id: int, *, action: str = "view") -> Case:
-    """The case if the user may know it (logged); otherwise a logged 403, or 404 if absent."""
-    case = Case.objects.visible_to(request.user).filter(pk=case_id).first()
-    if case is None:
-        exists = Case.objects.filter(pk=case_id).exists()
-        access_record_request(
-            request,
-            action=action,
-            target_type="reports.case",
-            target_id=case_id,
-            allowed=False,
-            reason="not need-to-know" if exists else "no such case",
-        )
-        if exists:
-            log_refusal(request, reason="case outside need-to-know")
-            raise PermissionDenied
-        raise Http404
-    access_record_request(request, action=action, target=case)
-    return case
 
 
 def _language() -> str:
@@ -144,7 +123,7 @@ def _page(
 @permission_required(WORK_CASES)
 @require_http_methods(["GET"])
 def case_assessment(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _case_for(request, case_id)
+    case = case_for(request, case_id)
     return _page(request, case)
 
 
@@ -154,7 +133,7 @@ def case_assessment(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_form(request: HttpRequest, case_id: int, instrument_slug: str) -> HttpResponse:
     instrument = _instrument_or_404(instrument_slug)
-    case = _case_for(request, case_id, action="change" if request.method == "POST" else "view")
+    case = case_for(request, case_id, action="change" if request.method == "POST" else "view")
     # Only the "decide" button fixes the outcome; Enter in a field keeps a draft.
     deciding = request.method == "POST" and request.POST.get("action") == "decide"
     form, _draft = _assessment_form(
@@ -202,7 +181,7 @@ def assessment_form(request: HttpRequest, case_id: int, instrument_slug: str) ->
 @permission_required(WORK_CASES)
 @require_POST
 def decision_propose(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _case_for(request, case_id, action="change")
+    case = case_for(request, case_id, action="change")
     form = ProposalForm(request.POST, late=services.is_late(case))
     if form.is_valid():
         try:
@@ -232,7 +211,7 @@ def decision_propose(request: HttpRequest, case_id: int) -> HttpResponse:
 @permission_required(WORK_CASES)
 @require_POST
 def acute_clear(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = _case_for(request, case_id, action="change")
+    case = case_for(request, case_id, action="change")
     form = AcuteClearForm(request.POST)
     if form.is_valid():
         try:

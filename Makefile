@@ -55,7 +55,7 @@ messages: install
 
 # Re-take the README screenshots with Debian's Chromium.
 screenshots: install
-	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -m browser tests
 
 # Redraw the case state diagram (needs Graphviz's dot: apt-get install graphviz).
 diagram: install

@@ -16,6 +16,7 @@ from privacy.retention import (
     register_policy,
     retention_until,
 )
+from reports import rules
 from reports.models import Case, State
 
 
@@ -33,14 +34,9 @@ def _candidates(today: datetime.date) -> Any:
 
 
 def _retained_until(case: Case) -> datetime.date:
-    births = [
-        person.date_of_birth
-        for person in case.people.filter(is_child=True)
-        if person.date_of_birth is not None
-    ]
     return retention_until(
         closed_on=timezone.localdate(case.closed_at),
-        youngest_child_birth_date=max(births, default=None),
+        youngest_child_birth_date=rules.youngest_child_birth_date(case),
     )
 
 

@@ -4,7 +4,6 @@ on commit. Views and other apps call these; nothing else calls the transition me
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -458,10 +457,6 @@ def monitoring_outcome_unsafe(*, case_id: int, by: User, reason: str) -> Case:
     with transaction.atomic():
         case = _lock(case_id, None)
         return _apply_transition(case, "reopen", by=by, reason=reason)
-
-
-def callback_allowed(*, contact: Contact, at: datetime.datetime | None = None) -> str | None:
-    return rules.callback_refusal(contact, at or timezone.localtime())
 
 
 # --- the acute flag ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ PUBLIC_PATH_PREFIXES = (
 )
 # A user who gave the right password but no code yet may reach only these.
 HALF_LOGGED_IN_PATHS = ("/accounts/token/", "/accounts/logout/")
+LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
 def is_public(path: str) -> bool:
@@ -56,7 +57,11 @@ class SessionTimeoutMiddleware:
                     request,
                     _("Je bent uitgelogd omdat je een tijd niets hebt gedaan. Log opnieuw in."),
                 )
-            else:
+            elif now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
+                # Writing the session on every request lets a parallel request (a favicon,
+                # the dashboard's fetches) save a stale copy over a fresh one, e.g. over
+                # the second-factor verification that login just stored. A minute's
+                # resolution is plenty for a 15-minute idle limit.
                 session["last_seen"] = now
         return self.get_response(request)
 

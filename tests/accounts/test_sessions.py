@@ -41,3 +41,16 @@ def test_the_limits_are_settings(operator_client, settings):
     settings.SESSION_IDLE_TIMEOUT = timedelta(minutes=1)
     age_session(operator_client, last_seen=90)
     assert operator_client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_session_is_not_rewritten_on_every_request(operator_client):
+    # A write per request would let a parallel request overwrite a fresh session (for
+    # example the second-factor verification) with its stale copy.
+    age_session(operator_client, last_seen=10)
+    before = operator_client.session["last_seen"]
+    operator_client.get("/")
+    assert operator_client.session["last_seen"] == before
+    age_session(operator_client, last_seen=61)
+    operator_client.get("/")
+    assert operator_client.session["last_seen"] > before

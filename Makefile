@@ -59,7 +59,7 @@ screenshots: install
 
 # Redraw the case state diagram (needs Graphviz's dot: apt-get install graphviz).
 diagram: install
-	$(BIN)/python manage.py graph_transitions reports.Case.state > docs/case_states.dot
+	$(BIN)/python manage.py graph_transitions cases.Case.state > docs/case_states.dot
 	dot -Tsvg docs/case_states.dot -o docs/case_states.svg
 
 # /supervisor/ with 50,000 cases: median time, query count, ratio to a trivial page (not a

@@ -18,8 +18,8 @@ ROLES = (OPERATOR, SUPERVISOR, PARTNER)
 # "app_label.codename" of each permission a role holds.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATOR: ["accounts.answer_hotline"],
-    SUPERVISOR: ["accounts.answer_hotline", "accounts.supervise", "reports.decide_case"],
-    PARTNER: ["routing.use_partner_inbox"],
+    SUPERVISOR: ["accounts.answer_hotline", "accounts.supervise", "cases.decide_case"],
+    PARTNER: ["handover.use_partner_inbox"],
 }
 
 

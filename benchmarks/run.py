@@ -479,8 +479,7 @@ class Bench:
 
     async def online_reports(self) -> dict:
         import aiohttp
-
-        from tests.reports.online.helpers import STEP_DATA
+        from tests.melden.helpers import STEP_DATA
 
         token_pattern = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
         duration, workers = self.args.report_seconds, self.args.report_workers

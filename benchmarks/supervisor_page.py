@@ -38,11 +38,11 @@ def fill(region: str, supervisor, operators, teams) -> dict[str, int]:
     from django.utils import timezone
 
     from accounts.models import User
+    from cases import working_days
+    from cases.codes import CaseType, Channel, ContactRole, Decision, ViolenceForm
+    from cases.models import Case, Contact, MonitoringContact, State
+    from handover.models import Handover, PartnerOrganisation
     from hotline.models import Call, CallState, OperatorPresence, PresenceState
-    from reports import working_days
-    from reports.codes import CaseType, Channel, ContactRole, Decision, ViolenceForm
-    from reports.models import Case, Contact, MonitoringContact, State
-    from routing.models import Handover, PartnerOrganisation
     from safety_assessment.models import Assessment, DecisionProposal
 
     rng = random.Random(2026)  # noqa: S311 - reproducible test data, not a secret

@@ -138,9 +138,12 @@ INSTALLED_APPS = [
     "events",
     "jobs",
     "hotline",
-    "reports",
+    "cases",
+    "melden",
+    "outgoing_mail",
     "safety_assessment",
-    "routing",
+    "handover",
+    "dashboard",
     "supervision",
 ]
 
@@ -412,11 +415,11 @@ if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 elif PRODUCTION:
     # Never print case mail into production logs: keep it queued until SMTP is configured.
-    EMAIL_BACKEND = "reports.mail.UnconfiguredEmailBackend"
+    EMAIL_BACKEND = "outgoing_mail.sending.UnconfiguredEmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
-# --- routing and handover (routing/) ----------------------------------------------------
+# --- handover to partners (handover/) ----------------------------------------------------
 
 HANDOVER_ACCEPT_WORKING_DAYS = env_int(
     "HANDOVER_ACCEPT_WORKING_DAYS",

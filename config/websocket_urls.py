@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import path
 
-from hotline.consumers import DashboardConsumer
+from dashboard.consumers import DashboardConsumer
 
 websocket_urlpatterns: list = [
     path("ws/dashboard/", DashboardConsumer.as_asgi()),

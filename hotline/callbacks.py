@@ -17,13 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cases import rules
+from cases.models import Contact
 from hotline import twilio_rest
 from hotline.models import Callback, CallbackOutcome
 from hotline.twiml import CALLBACK_PATH, public_url
 from privacy.access_log import access_record
 from privacy.blind_index import NotIndexable, normalise_phone
-from reports import rules
-from reports.models import Contact
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def _log_on_case(*, operator: User, contact: Contact, allowed: bool, reason: str
     access_record(
         actor=operator,
         action="view",
-        target_type="reports.case",
+        target_type="cases.case",
         target_id=contact.case_id,
         allowed=allowed,
         reason=reason,

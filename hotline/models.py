@@ -170,9 +170,7 @@ class Callback(models.Model):
     so this row can be shown and logged without revealing whom we called.
     """
 
-    contact = models.ForeignKey(
-        "reports.Contact", on_delete=models.CASCADE, related_name="callbacks"
-    )
+    contact = models.ForeignKey("cases.Contact", on_delete=models.CASCADE, related_name="callbacks")
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hotline_callbacks"
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hotline import dashboard, views
+from hotline import views
 
 app_name = "hotline"
 
@@ -18,7 +18,4 @@ urlpatterns = [
     path("calls/<int:call_id>/take/", views.take_call, name="take_call"),
     path("calls/take-next/", views.take_next, name="take_next"),
     path("callbacks/<int:contact_id>/", views.callback_request, name="callback_request"),
-    path("", dashboard.dashboard, name="dashboard"),
-    path("presence/", dashboard.presence_update, name="presence"),
-    path("heartbeat/", dashboard.heartbeat, name="heartbeat"),
 ]

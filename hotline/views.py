@@ -16,6 +16,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from accounts.security import log_refusal, permission_required
+from cases.models import Case, Contact
 from hotline import callbacks, services, twilio_rest, twiml
 from hotline.models import Call, Callback, CallRole, CallState, PendingAction
 from hotline.prompts import (
@@ -31,7 +32,6 @@ from hotline.selectors import call_by_sid, call_queue_position, call_summary
 from hotline.signature import twilio_webhook
 from hotline.signature import twiml as twiml_response
 from privacy.access_log import access_record_request
-from reports.models import Case, Contact
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
         access_record_request(
             request,
             action="view",
-            target_type="reports.contact",
+            target_type="cases.contact",
             target_id=contact_id,
             allowed=False,
             reason="no such contact",
@@ -313,7 +313,7 @@ def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
         access_record_request(
             request,
             action="view",
-            target_type="reports.case",
+            target_type="cases.case",
             target_id=contact.case_id,
             allowed=False,
             reason="not need-to-know",
@@ -339,7 +339,7 @@ def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
                     "over: neem op."
                 ),
             )
-    return redirect("reports:case_detail", case.pk)
+    return redirect("cases:case_detail", case.pk)
 
 
 def _callback_response(request: HttpRequest) -> tuple[Callback | None, HttpResponse | None]:

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from privacy.renamed_labels import target_type_and_old_names
+
 
 class AppendOnlyError(Exception):
     """The access log is append-only: rows are never changed or deleted through the ORM."""
@@ -20,7 +22,10 @@ class AccessLogQuerySet(models.QuerySet):
         raise AppendOnlyError("access log rows cannot be deleted")
 
     def for_target(self, target_type: str, target_id: str | int) -> AccessLogQuerySet:
-        return self.filter(target_type=target_type, target_id=str(target_id))
+        # Rows written before an app was renamed carry the old label (privacy.renamed_labels).
+        return self.filter(
+            target_type__in=target_type_and_old_names(target_type), target_id=str(target_id)
+        )
 
 
 class AccessLogEntry(models.Model):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from privacy import blind_index
 
 # Called with keyword arguments bsn_index and phone_index (either may be ""); returns
-# the (target_type, target_id) of every record about that person, e.g. ("reports.case", 7).
+# the (target_type, target_id) of every record about that person, e.g. ("cases.case", 7).
 PersonResolver = Callable[..., Iterable[tuple[str, str | int]]]
 
 _person_resolvers: list[PersonResolver] = []

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from reports.codes import Decision
+from cases.codes import Decision
 from safety_assessment import scoring
 from safety_assessment.instrument_loader import Instrument, Section, text_in
 from safety_assessment.services import ANSWER_PROBLEMS

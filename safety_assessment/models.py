@@ -8,8 +8,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.codes import Decision
 from privacy.fields import EncryptedJSONField, EncryptedTextField
-from reports.codes import Decision
 
 
 class AssessmentLocked(Exception):
@@ -42,7 +42,7 @@ class Assessment(models.Model):
 
     # Destroying the case file (retention, or on request when the suspicion proved
     # unfounded) takes its assessments with it: the one way a decided assessment goes.
-    case = models.ForeignKey("reports.Case", on_delete=models.CASCADE, related_name="assessments")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="assessments")
     instrument_slug = models.CharField(_("instrument"), max_length=50)
     instrument_version = models.CharField(_("versie instrument"), max_length=20)
     version = models.PositiveIntegerField(_("versie"), default=1)
@@ -117,7 +117,7 @@ class DecisionProposal(models.Model):
         REJECTED = "rejected", _("Teruggestuurd")
 
     case = models.ForeignKey(
-        "reports.Case", on_delete=models.CASCADE, related_name="decision_proposals"
+        "cases.Case", on_delete=models.CASCADE, related_name="decision_proposals"
     )
     # RESTRICT, not PROTECT: refused on its own, allowed when the whole case file goes.
     assessment = models.ForeignKey(Assessment, on_delete=models.RESTRICT, related_name="+")

@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from reports.codes import CaseType
-from reports.models import Case, State
+from cases.codes import CaseType
+from cases.models import Case, State
 from safety_assessment import scoring
 from safety_assessment.instrument_loader import (
     Instrument,

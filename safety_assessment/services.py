@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cases import services as case_services
+from cases.codes import Decision
+from cases.models import DECIDE_CASES, WORK_CASES, Case, State, may_start_assessment
+from cases.services import TransitionRefused
 from events.services import event_record
 from privacy.access_log import access_record
-from reports import services as case_services
-from reports.codes import Decision
-from reports.models import DECIDE_CASES, WORK_CASES, Case, State, may_start_assessment
-from reports.services import TransitionRefused
 from safety_assessment import scoring
 from safety_assessment.instrument_loader import Instrument, instrument_get, instruments_current
 from safety_assessment.models import Assessment, DecisionProposal
@@ -53,7 +53,7 @@ def _refusals_logged(func: Callable[..., T]) -> Callable[..., T]:
             if "proposal_id" in kwargs:
                 target_type, target_id = "safety_assessment.decisionproposal", kwargs["proposal_id"]
             else:
-                target_type, target_id = "reports.case", kwargs.get("case_id", "")
+                target_type, target_id = "cases.case", kwargs.get("case_id", "")
             access_record(
                 actor=kwargs.get("by"),
                 action="change",

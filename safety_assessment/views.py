@@ -15,10 +15,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.security import permission_required
+from cases.access import case_for
+from cases.models import DECIDE_CASES, WORK_CASES, Case, State
+from cases.services import TransitionRefused
 from privacy.access_log import access_record_request
-from reports.access import case_for
-from reports.models import DECIDE_CASES, WORK_CASES, Case, State
-from reports.services import TransitionRefused
 from safety_assessment import selectors, services
 from safety_assessment.forms import AcuteClearForm, AssessmentForm, ProposalForm
 from safety_assessment.instrument_loader import (

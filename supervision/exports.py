@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from reports.codes import CaseType, ContactRole, Decision, ViolenceForm
+from cases.codes import CaseType, ContactRole, Decision, ViolenceForm
 from supervision import metrics
 
 

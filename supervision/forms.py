@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
-from reports.codes import ContactRole, ViolenceForm
-from reports.models import State
+from cases.codes import ContactRole, ViolenceForm
+from cases.models import State
 from supervision import metrics
 from supervision.selectors import CaseFilters, staff_of_region, teams_of_region
 

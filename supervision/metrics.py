@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from reports import working_days
+from cases import working_days
 
 SHORT_ABANDON_SECONDS = 5
 

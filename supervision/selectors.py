@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Team, User
+from cases.codes import CaseType, Decision, ViolenceForm
+from cases.models import Case, CaseTransition, Contact, MonitoringContact, State
+from handover.models import Handover
 from hotline.models import Call, CallState, OperatorPresence, PresenceState
-from reports.codes import CaseType, Decision, ViolenceForm
-from reports.models import Case, CaseTransition, Contact, MonitoringContact, State
-from routing.models import Handover
 from supervision import metrics
 
 # States in which the 5-working-day assessment deadline runs; an advice case in intake

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from cases.models import Case, CaseTransition
+from cases.services import CaseChanged, case_event_payload
 from events.services import event_record
 from privacy.access_log import access_record, target_of
-from reports.models import Case, CaseTransition
-from reports.services import CaseChanged, case_event_payload
 from supervision.selectors import staff_of_region, teams_of_region
 
 SUPERVISE = "accounts.supervise"
@@ -47,7 +47,7 @@ def case_reassign(
         access_record(
             actor=by,
             action="change",
-            target_type="reports.case",
+            target_type="cases.case",
             target_id=case_id,
             allowed=False,
             reason="reassign refused: not a supervisor of this case's region",

@@ -20,9 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.security import log_refusal, permission_required
+from cases.models import Case
+from cases.services import CaseChanged
 from privacy.access_log import access_record_request
-from reports.models import Case
-from reports.services import CaseChanged
 from safety_assessment.selectors import proposals_awaiting
 from supervision import charts, exports, metrics, selectors, services
 from supervision.forms import CaseFilterForm, ReassignForm, StatisticsForm
@@ -270,7 +270,7 @@ def reassign(request: HttpRequest, case_id: int) -> HttpResponse:
         access_record_request(
             request,
             action="change" if request.method == "POST" else "view",
-            target_type="reports.case",
+            target_type="cases.case",
             target_id=case_id,
             allowed=False,
             reason="reassign: not need-to-know" if exists else "reassign: no such case",

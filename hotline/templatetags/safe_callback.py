@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
+from cases import rules
+from cases.models import Contact
 from hotline.callbacks import callback_latest
 from hotline.models import Callback
-from reports import rules
-from reports.models import Contact
 
 register = template.Library()
 

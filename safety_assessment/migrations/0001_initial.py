@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('reports', '0001_initial'),
+        ('cases', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='vastgesteld op')),
                 ('assessor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='reports.case')),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='cases.case')),
                 ('supersedes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='safety_assessment.assessment')),
             ],
             options={
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 ('reviewed_at', models.DateTimeField(blank=True, null=True)),
                 ('review_reason', privacy.fields.EncryptedTextField(blank=True, default='', verbose_name='reden')),
                 ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='safety_assessment.assessment')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decision_proposals', to='reports.case')),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decision_proposals', to='cases.case')),
                 ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],

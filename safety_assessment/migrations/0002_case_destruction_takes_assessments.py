@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0001_initial'),
+        ('cases', '0001_initial'),
         ('safety_assessment', '0001_initial'),
     ]
 
@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='assessment',
             name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='reports.case'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='cases.case'),
         ),
         migrations.AlterField(
             model_name='assessment',
@@ -30,6 +30,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='decisionproposal',
             name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decision_proposals', to='reports.case'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decision_proposals', to='cases.case'),
         ),
     ]

@@ -25,14 +25,14 @@ from django.db import connection
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
+from cases.codes import Channel
 from hotline import services
 from hotline.models import Call
 from hotline.selectors import call_queue
-from reports.codes import Channel
 from tests.browser.conftest import save_screenshot
+from tests.cases.factories import register_case, victim_contact
 from tests.conftest import PASSWORD, code_for
 from tests.hotline.conftest import new_sid
-from tests.reports.factories import register_case, victim_contact
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

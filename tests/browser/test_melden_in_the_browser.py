@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from reports.models import Case, OnlineReportDraft
+from cases.models import Case
+from melden.models import OnlineReportDraft
 from tests.browser.conftest import save_screenshot
 from tests.browser.test_intake_in_the_browser import log_in
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from reports.codes import Decision
-from routing.models import Handover
+from cases.codes import Decision
+from handover.models import Handover
 from tests.browser.conftest import save_screenshot
 from tests.browser.test_intake_in_the_browser import log_in
-from tests.routing.conftest import decided_case, handed_over, make_partner
+from tests.handover.conftest import decided_case, handed_over, make_partner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from dashboard.views import dashboard_snapshot
 from events.models import OutboxEvent
-from hotline.dashboard import dashboard_snapshot
 from hotline.models import FINAL_STATES, Call, CallState
 from hotline.simulator import SimulationOptions, SimulationReport, simulate
 from tests.conftest import log_in_fully

@@ -11,12 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.models import Contact
 from hotline.models import Callback, CallbackOutcome
 from privacy.models import AccessLogEntry
-from reports.models import Contact
+from tests.cases.factories import register_case, victim_contact
 from tests.conftest import log_in_fully
 from tests.hotline.conftest import ACCOUNT_SID, call_params, new_sid
-from tests.reports.factories import register_case, victim_contact
 
 SAFE_NUMBER = "06-12345678"
 SAFE_NUMBER_E164 = "+31612345678"
@@ -64,7 +64,7 @@ def test_a_callback_in_the_safe_window_rings_the_safe_number_through_twilio(
     caplog.set_level(logging.DEBUG)
     contact = safe_contact(operator)
     response = place(operator_client, contact)
-    assert response.redirect_chain[-1][0] == reverse("reports:case_detail", args=[contact.case_id])
+    assert response.redirect_chain[-1][0] == reverse("cases:case_detail", args=[contact.case_id])
     assert "De telefoon gaat over" in page_messages(response)
     callback = Callback.objects.get()
     [request] = twilio_ready.requests
@@ -90,7 +90,7 @@ def test_a_callback_in_the_safe_window_rings_the_safe_number_through_twilio(
         assert not AccessLogEntry.objects.filter(reason__contains=form).exists()
     entry = AccessLogEntry.objects.get(reason__startswith="veilig terugbellen")
     assert (entry.target_type, entry.target_id, entry.allowed, entry.actor_username) == (
-        "reports.case",
+        "cases.case",
         str(contact.case_id),
         True,
         operator.username,
@@ -140,11 +140,11 @@ def test_a_callback_the_rules_forbid_is_refused_with_the_reason_and_nothing_is_d
 ):
     contact = safe_contact(operator, **overrides)
     response = place(operator_client, contact)
-    assert response.redirect_chain[-1][0] == reverse("reports:case_detail", args=[contact.case_id])
+    assert response.redirect_chain[-1][0] == reverse("cases:case_detail", args=[contact.case_id])
     assert reason in page_messages(response)
     assert twilio_ready.requests == []
     assert not Callback.objects.exists()
-    refusal = AccessLogEntry.objects.get(target_type="reports.case", allowed=False)
+    refusal = AccessLogEntry.objects.get(target_type="cases.case", allowed=False)
     assert refusal.target_id == str(contact.case_id)
     assert reason in refusal.reason
     assert refusal.actor_username == operator.username
@@ -162,7 +162,7 @@ def test_the_rules_are_checked_again_at_the_moment_of_calling(
     operator, operator_client, twilio_ready
 ):
     contact = safe_contact(operator)
-    page = operator_client.get(reverse("reports:case_detail", args=[contact.case_id]))
+    page = operator_client.get(reverse("cases:case_detail", args=[contact.case_id]))
     assert "Veilig terugbellen</button>" in page.content.decode()
     # Between loading the page and clicking, the caller asked never to be called back.
     Contact.objects.filter(pk=contact.pk).update(never_call_back=True)
@@ -175,13 +175,13 @@ def test_the_case_page_offers_the_button_only_when_allowed_and_otherwise_says_wh
     operator, operator_client, twilio_ready
 ):
     allowed = safe_contact(operator)
-    page = operator_client.get(reverse("reports:case_detail", args=[allowed.case_id]))
+    page = operator_client.get(reverse("cases:case_detail", args=[allowed.case_id]))
     html = page.content.decode()
     assert f'action="/hotline/callbacks/{allowed.pk}/"' in html
     assert "Veilig terugbellen</button>" in html
     refused = safe_contact(operator, **window(2, 3))
     html = operator_client.get(
-        reverse("reports:case_detail", args=[refused.case_id])
+        reverse("cases:case_detail", args=[refused.case_id])
     ).content.decode()
     assert "disabled" in html
     assert "Buiten het veilige tijdvak" in html
@@ -253,7 +253,7 @@ def test_an_operator_without_access_to_the_case_is_refused_and_logged(
     assert response.status_code == 403
     assert twilio_ready.requests == []
     assert not Callback.objects.exists()
-    refusal = AccessLogEntry.objects.get(target_type="reports.case", allowed=False)
+    refusal = AccessLogEntry.objects.get(target_type="cases.case", allowed=False)
     assert (refusal.target_id, refusal.actor_username, refusal.reason) == (
         str(contact.case_id),
         other_operator.username,

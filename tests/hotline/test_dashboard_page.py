@@ -10,14 +10,14 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import roles
+from cases.codes import Channel
+from dashboard.views import dashboard_snapshot
 from events.models import OutboxEvent
 from hotline import services
-from hotline.dashboard import dashboard_snapshot
 from hotline.models import OperatorPresence, PresenceState
 from privacy.models import AccessLogEntry
-from reports.codes import Channel
+from tests.cases.factories import register_case, victim_contact
 from tests.conftest import log_in_fully, make_staff
-from tests.reports.factories import register_case, victim_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +71,8 @@ def test_staff_without_the_hotline_permission_are_refused_the_page_and_logged(
 ):
     caplog.set_level(logging.WARNING, logger="veiligthuis.security")
     assert outsider_client.get(DASHBOARD).status_code == 403
-    assert "view=hotline:dashboard" in caplog.text
-    assert AccessLogEntry.objects.filter(target_id="hotline:dashboard", allowed=False).exists()
+    assert "view=dashboard:dashboard" in caplog.text
+    assert AccessLogEntry.objects.filter(target_id="dashboard:dashboard", allowed=False).exists()
     assert not OperatorPresence.objects.exists()
 
 
@@ -108,7 +108,7 @@ def test_a_state_an_operator_cannot_choose_is_refused_and_changes_nothing(
 def test_staff_without_the_hotline_permission_cannot_set_a_presence(outsider_client, caplog):
     caplog.set_level(logging.WARNING, logger="veiligthuis.security")
     assert outsider_client.post(PRESENCE, {"state": "available"}).status_code == 403
-    assert "view=hotline:presence" in caplog.text
+    assert "view=dashboard:presence" in caplog.text
     assert not OperatorPresence.objects.exists()
 
 
@@ -165,7 +165,7 @@ def test_dashboard_payloads_carry_no_numbers_names_or_narratives(twilio, operato
         ),
         people=[{"role": "victim", "is_child": True, "name": f"Kind {MARKER}"}],
     )
-    from reports.services import case_flag_acute
+    from cases.services import case_flag_acute
 
     case_flag_acute(case_id=case.pk, by=supervisor, reason=f"reden {MARKER}")
     everything = json.dumps(

@@ -13,9 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import roles
+from dashboard import views as dashboard
+from dashboard.consumers import CLOSE_SESSION_ENDED, DashboardConsumer
 from events.models import OutboxEvent
-from hotline import dashboard, services
-from hotline.consumers import CLOSE_SESSION_ENDED, DashboardConsumer
+from hotline import services
 from hotline.models import Call, CallState
 from privacy.models import AccessLogEntry
 from tests.conftest import PASSWORD, log_in_fully, make_staff

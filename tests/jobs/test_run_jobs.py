@@ -51,7 +51,7 @@ def test_prune_outbox_refuses_a_nonsense_period():
 
 
 def test_a_page_asking_for_pruned_events_gets_a_fresh_snapshot(operator, settings):
-    from hotline.dashboard import dashboard_since
+    from dashboard.views import dashboard_since
 
     settings.OUTBOX_RETENTION_DAYS = 7
     old = timezone.now() - datetime.timedelta(days=8)

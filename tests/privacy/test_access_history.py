@@ -16,15 +16,15 @@ from privacy.models import AccessLogEntry
 from privacy.selectors import access_history
 
 
-def history_url(target_type="reports.case", target_id=12) -> str:
+def history_url(target_type="cases.case", target_id=12) -> str:
     return reverse("privacy:access_history", args=[target_type, target_id])
 
 
-def export_url(target_type="reports.case", target_id=12) -> str:
+def export_url(target_type="cases.case", target_id=12) -> str:
     return reverse("privacy:access_history_export", args=[target_type, target_id])
 
 
-def log(actor, target_id=12, action="view", allowed=True, target_type="reports.case"):
+def log(actor, target_id=12, action="view", allowed=True, target_type="cases.case"):
     return access_record(
         actor=actor,
         action=action,
@@ -48,7 +48,7 @@ def test_access_history_lists_only_that_record_newest_first(operator):
     first = log(operator)
     log(operator, target_id=13)
     last = log(operator, action="change")
-    assert list(access_history(target_type="reports.case", target_id=12)) == [last, first]
+    assert list(access_history(target_type="cases.case", target_id=12)) == [last, first]
 
 
 # --- the supervisor's page -----------------------------------------------------------------
@@ -76,7 +76,7 @@ def test_looking_at_the_history_is_itself_logged(supervisor_client, supervisor):
     assert (entry.actor_id, entry.action, entry.target_type, entry.target_id) == (
         supervisor.pk,
         "view",
-        "reports.case",
+        "cases.case",
         "12",
     )
     assert entry.reason == "toegangsgeschiedenis bekeken"
@@ -95,7 +95,7 @@ def test_an_operator_is_refused_the_history_and_the_refusal_is_logged(operator_c
 def test_an_unknown_kind_of_record_is_a_404_and_nothing_is_logged_as_viewed(supervisor_client):
     before = AccessLogEntry.objects.count()
     assert supervisor_client.get(history_url("nothing.here")).status_code == 404
-    assert supervisor_client.get("/privacy/access/reports.case/abc/").status_code == 404
+    assert supervisor_client.get("/privacy/access/cases.case/abc/").status_code == 404
     assert not AccessLogEntry.objects.filter(allowed=True).exclude(seq__lte=before).exists()
 
 
@@ -154,19 +154,19 @@ def test_it_exports_everything_one_member_of_staff_did(operator, other_operator)
 @pytest.mark.django_db
 def test_it_exports_several_records_and_logs_each_export(operator):
     log(operator, target_id=1)
-    log(operator, target_id=2, target_type="reports.contact")
+    log(operator, target_id=2, target_type="cases.contact")
     log(operator, target_id=3)
     rows, _ = export(
-        "--target", "reports.case:1", "--target", "reports.contact:2", "--on-behalf-of", "IV-14"
+        "--target", "cases.case:1", "--target", "cases.contact:2", "--on-behalf-of", "IV-14"
     )
     assert [(r["target_type"], r["target_id"]) for r in rows] == [
-        ("reports.case", "1"),
-        ("reports.contact", "2"),
+        ("cases.case", "1"),
+        ("cases.contact", "2"),
     ]
     exports = AccessLogEntry.objects.filter(action="export").order_by("seq")
     assert [(e.target_type, e.target_id, e.on_behalf_of) for e in exports] == [
-        ("reports.case", "1", "IV-14"),
-        ("reports.contact", "2", "IV-14"),
+        ("cases.case", "1", "IV-14"),
+        ("cases.contact", "2", "IV-14"),
     ]
 
 
@@ -175,7 +175,7 @@ def test_it_writes_to_a_file(operator, tmp_path):
     log(operator, target_id=1)
     path = tmp_path / "export.csv"
     call_command(
-        "export_access_log", "--target", "reports.case:1", "--output", str(path), stderr=StringIO()
+        "export_access_log", "--target", "cases.case:1", "--output", str(path), stderr=StringIO()
     )
     assert [r["target_id"] for r in read_csv(path.read_text())] == ["1"]
 
@@ -183,9 +183,9 @@ def test_it_writes_to_a_file(operator, tmp_path):
 @pytest.mark.django_db
 def test_a_cell_that_a_spreadsheet_would_run_as_a_formula_is_defused():
     access_record(
-        actor=None, action="view", target_type="reports.case", target_id=1, reason="=HYPERLINK()"
+        actor=None, action="view", target_type="cases.case", target_id=1, reason="=HYPERLINK()"
     )
-    rows, _ = export("--target", "reports.case:1")
+    rows, _ = export("--target", "cases.case:1")
     assert rows[0]["reason"] == "'=HYPERLINK()"
 
 
@@ -194,8 +194,8 @@ def person_resolver():
     from privacy.blind_index import bsn_index, phone_index
 
     known = {
-        bsn_index("111222333"): [("reports.case", 7)],
-        phone_index("0612345678"): [("reports.contact", 8)],
+        bsn_index("111222333"): [("cases.case", 7)],
+        phone_index("0612345678"): [("cases.contact", 8)],
     }
 
     def resolve(*, bsn_index: str, phone_index: str):
@@ -217,9 +217,9 @@ def test_it_exports_every_record_about_a_person_found_by_bsn(operator, person_re
 
 @pytest.mark.django_db
 def test_it_exports_every_record_about_a_person_found_by_phone(operator, person_resolver):
-    log(operator, target_id=8, target_type="reports.contact")
+    log(operator, target_id=8, target_type="cases.contact")
     rows, _ = export("--person-phone", "+31 6 12345678")
-    assert [(r["target_type"], r["target_id"]) for r in rows] == [("reports.contact", "8")]
+    assert [(r["target_type"], r["target_id"]) for r in rows] == [("cases.contact", "8")]
 
 
 @pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_a_person_with_no_records_gets_an_empty_export(person_resolver):
 @pytest.mark.django_db
 def test_an_export_never_contains_its_own_log_rows(operator):
     log(operator, target_id=1)
-    rows, _ = export("--target", "reports.case:1")
+    rows, _ = export("--target", "cases.case:1")
     assert [r["action"] for r in rows] == ["view"]
 
 
@@ -241,7 +241,7 @@ def test_an_export_never_contains_its_own_log_rows(operator):
     [
         ([], "Say what to export"),
         (["--target", "case12"], "is not TYPE:ID"),
-        (["--target", "reports.case:1;drop"], "is not TYPE:ID"),
+        (["--target", "cases.case:1;drop"], "is not TYPE:ID"),
         (["--actor", "nobody"], "No member of staff"),
         (["--person-bsn", "123456789"], "11-test"),
         (["--person-phone", "hallo"], "not a phone number"),

@@ -23,7 +23,7 @@ def write_log(count: int, actor=None) -> list[AccessLogEntry]:
         access_record(
             actor=actor,
             action="view",
-            target_type="reports.case",
+            target_type="cases.case",
             target_id=i,
             ip_address="192.0.2.7",
         )
@@ -74,7 +74,7 @@ def test_each_row_records_who_in_which_role_what_which_record_when_and_from_wher
     entry = access_record(
         actor=supervisor,
         action="view",
-        target_type="reports.case",
+        target_type="cases.case",
         target_id=42,
         ip_address="192.0.2.7",
         on_behalf_of="team Centrum",
@@ -85,7 +85,7 @@ def test_each_row_records_who_in_which_role_what_which_record_when_and_from_wher
         "sara",
         "supervisor",
     )
-    assert (entry.action, entry.target_type, entry.target_id) == ("view", "reports.case", "42")
+    assert (entry.action, entry.target_type, entry.target_id) == ("view", "cases.case", "42")
     assert (entry.ip_address, entry.on_behalf_of, entry.allowed) == (
         "192.0.2.7",
         "team Centrum",

@@ -13,10 +13,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from reports.codes import PersonRole
+from cases.codes import PersonRole
+from tests.cases.factories import register_case, victim_contact
 from tests.conftest import log_in_fully, make_staff
 from tests.hotline.conftest import TwilioSays, new_sid
-from tests.reports.factories import register_case, victim_contact
 
 MARKER = "MARKER-7513"
 PHONE = "+31 6 7513 7513"
@@ -123,9 +123,9 @@ def test_the_privacy_pages_and_a_refusal_leak_nothing(
     watch, caplog, operator, operator_client, supervisor_client
 ):
     case = marked_case(operator)
-    history = reverse("privacy:access_history", args=["reports.case", case.pk])
-    export = reverse("privacy:access_history_export", args=["reports.case", case.pk])
-    destroy = reverse("privacy:destroy_on_request", args=["reports.case", case.pk])
+    history = reverse("privacy:access_history", args=["cases.case", case.pk])
+    export = reverse("privacy:access_history_export", args=["cases.case", case.pk])
+    destroy = reverse("privacy:destroy_on_request", args=["cases.case", case.pk])
     assert watch.visit(supervisor_client, "get", history).status_code == 200
     csv_response = watch.visit(supervisor_client, "get", export)
     assert MARKER not in csv_response.content.decode()
@@ -137,7 +137,7 @@ def test_the_privacy_pages_and_a_refusal_leak_nothing(
 
 def _reports_url(name: str, *args: Any) -> str | None:
     try:
-        return reverse(f"reports:{name}", args=args)
+        return reverse(f"cases:{name}", args=args)
     except NoReverseMatch:
         return None
 

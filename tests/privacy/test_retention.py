@@ -11,12 +11,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.codes import PersonRole
+from cases.models import Case, Contact, Person, State
 from privacy.models import AccessLogEntry, Tombstone
 from privacy.retention import add_years, retention_until
-from reports.codes import PersonRole
-from reports.models import Case, Contact, Person, State
+from tests.cases.factories import register_case, victim_contact
 from tests.config.test_settings import SHOW_SETTINGS, run_python
-from tests.reports.factories import register_case, victim_contact
 
 MARKER = "MARKER-7513"
 TODAY = timezone.localdate()
@@ -133,14 +133,14 @@ def test_it_destroys_expired_files_and_leaves_a_tombstone_without_personal_data(
     assert not Contact.objects.filter(pk__in=contact_ids).exists()
     assert not Person.objects.filter(case_id=old.pk).exists()
     tombstone = Tombstone.objects.get()
-    assert (tombstone.target_type, tombstone.target_id) == ("reports.case", str(old.pk))
+    assert (tombstone.target_type, tombstone.target_id) == ("cases.case", str(old.pk))
     assert tombstone.reference == old.reference
     assert tombstone.closed_on == timezone.localdate(old.closed_at)
     assert tombstone.opened_on == timezone.localdate(old.reported_at)
     assert tombstone.reason == Tombstone.Reason.RETENTION_EXPIRED
     assert tombstone.destroyed_by_id is None
     logged = AccessLogEntry.objects.get(action="destroy")
-    assert (logged.target_type, logged.target_id) == ("reports.case", str(old.pk))
+    assert (logged.target_type, logged.target_id) == ("cases.case", str(old.pk))
     assert logged.role.startswith("beheer")
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM privacy_tombstone")
@@ -187,9 +187,7 @@ def test_an_unreadable_file_is_reported_and_kept_while_the_others_go(operator):
         try:
             call_command("purge_expired", stdout=out, stderr=err)
         finally:
-            assert (
-                f"reports.case {unreadable.pk}: not destroyed (DecryptionError)" in err.getvalue()
-            )
+            assert f"cases.case {unreadable.pk}: not destroyed (DecryptionError)" in err.getvalue()
     assert Case.objects.filter(pk=unreadable.pk).exists()
     assert not Case.objects.filter(pk=fine.pk).exists()
 
@@ -198,7 +196,7 @@ def test_an_unreadable_file_is_reported_and_kept_while_the_others_go(operator):
 
 
 def destroy_url(case: Case) -> str:
-    return reverse("privacy:destroy_on_request", args=["reports.case", case.pk])
+    return reverse("privacy:destroy_on_request", args=["cases.case", case.pk])
 
 
 @pytest.mark.django_db
@@ -279,14 +277,14 @@ def test_a_file_another_app_still_holds_on_to_is_refused_whole_with_a_reason(
     from privacy import retention
 
     case = closed_case(operator, years_ago=0)
-    policy = retention.policy_for("reports.case")
+    policy = retention.policy_for("cases.case")
 
     def blocked(record):
         raise ProtectedError("protected", {AccessLogEntry(seq=1)})
 
     monkeypatch.setitem(
         retention._policies,
-        "reports.case",
+        "cases.case",
         retention.RetentionPolicy(**{**policy.__dict__, "destroy": blocked}),
     )
     response = supervisor_client.post(destroy_url(case), {"reference": case.reference})

@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from cases.models import Case, Contact, Person
 from privacy.fields import ENCRYPTED_FIELDS_REGISTRY
 from privacy.rotation import encrypted_tables
-from reports.models import Case, Contact, Person
+from tests.cases.factories import register_case
 from tests.privacy.conftest import KEY_A, KEY_B
-from tests.reports.factories import register_case
 
 
 def test_every_model_with_an_encrypted_field_is_covered():

@@ -7,8 +7,8 @@ import logging
 import pytest
 from django.db import connection
 
+from tests.cases.factories import register_case
 from tests.privacy.conftest import KEY_B
-from tests.reports.factories import register_case
 
 MARKER = "MARKER-7513"
 
@@ -43,7 +43,7 @@ def test_a_corrupted_value_gives_a_clear_page_that_names_no_data(
     assert "gAAAAA" not in page
     assert "Traceback" not in page
     (record,) = [r for r in caplog.records if r.name == "veiligthuis.privacy"]
-    assert "reports.Case.account" in record.getMessage()
+    assert "cases.Case.account" in record.getMessage()
     assert "gAAAAAbroken" not in record.getMessage()
     assert record.exc_info is None
 

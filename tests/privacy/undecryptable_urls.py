@@ -3,8 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from cases.models import Case
 from config.urls import urlpatterns as project_urlpatterns
-from reports.models import Case
 
 
 def show_account(request: HttpRequest, pk: int) -> HttpResponse:

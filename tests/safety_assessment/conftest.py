@@ -6,8 +6,8 @@ import pytest
 
 from accounts import roles
 from accounts.models import User
-from reports.models import Case
-from reports.services import IntakeData, case_transition, intake_register
+from cases.models import Case
+from cases.services import IntakeData, case_transition, intake_register
 from safety_assessment.instrument_loader import instrument_get
 
 # The browser fixtures (Debian's Chromium) for the keyboard test in this directory.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from reports.models import Case
+from cases.models import Case
 from tests.browser.conftest import save_screenshot
 from tests.conftest import PASSWORD, code_for
 from tests.safety_assessment.conftest import register_case

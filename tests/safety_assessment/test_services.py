@@ -8,10 +8,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.models import Case, State
+from cases.services import TransitionRefused, case_decide
 from events.models import OutboxEvent
 from privacy.models import AccessLogEntry
-from reports.models import Case, State
-from reports.services import TransitionRefused, case_decide
 from safety_assessment import services
 from safety_assessment.instrument_loader import instrument_get
 from safety_assessment.models import Assessment, AssessmentLocked, DecisionProposal
@@ -425,7 +425,7 @@ def test_destroying_the_case_file_takes_its_assessments_and_proposals_with_it(
     assert Assessment.objects.count() == 2
     Case.objects.filter(pk=decided_case.pk).update(state=State.CLOSED, closed_at=timezone.now())
     record_destroy(
-        target_type="reports.case",
+        target_type="cases.case",
         target_id=decided_case.pk,
         reason="unfounded_on_request",
         by=supervisor,

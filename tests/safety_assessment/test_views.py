@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.models import Case, State
 from privacy.models import AccessLogEntry
-from reports.models import Case, State
 from safety_assessment import services
 from safety_assessment.models import Assessment, DecisionProposal
 from tests.conftest import log_in_fully
@@ -41,7 +41,7 @@ def posted(action="decide", **risks) -> dict:
 
 def logged(user, case, *, allowed=True) -> bool:
     return AccessLogEntry.objects.filter(
-        actor_id=user.pk, target_type="reports.case", target_id=str(case.pk), allowed=allowed
+        actor_id=user.pk, target_type="cases.case", target_id=str(case.pk), allowed=allowed
     ).exists()
 
 

@@ -6,9 +6,9 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from cases.models import Case
 from hotline.models import Call, CallState
-from reports.models import Case
-from tests.reports.factories import register_case
+from tests.cases.factories import register_case
 
 _sids = itertools.count(1)
 

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import roles
+from cases.models import Case, CaseTransition, State
 from hotline.models import Call, CallState, OperatorPresence, PresenceState
 from privacy.models import AccessLogEntry
-from reports.models import Case, CaseTransition, State
 from tests.conftest import log_in_fully, make_staff
 from tests.supervision.conftest import case_due, queued_call
 
@@ -83,7 +83,7 @@ def test_the_overdue_case_comes_first_then_due_today_then_days_left(supervisor_c
     assert "1 over de termijn" in html
     # The names of the people involved and the narrative are not on this page.
     assert "Noor de Vries" not in html and "geschreeuw" not in html
-    assert f"/privacy/access/reports.case/{overdue.pk}/" in html
+    assert f"/privacy/access/cases.case/{overdue.pk}/" in html
 
 
 def test_the_page_view_is_logged_once_with_its_filters(supervisor_client, supervisor):
@@ -250,8 +250,8 @@ def test_statistics_count_by_role_form_and_outcome_and_can_round(
 ):
     from django.utils import timezone
 
-    from reports.codes import ContactRole
-    from tests.reports.factories import victim_contact
+    from cases.codes import ContactRole
+    from tests.cases.factories import victim_contact
 
     for _ in range(3):
         case_due(operator, days_ago=0, violence_forms=["stalking", "partner_violence"])
@@ -336,7 +336,7 @@ def test_a_supervisor_reassigns_a_case_and_it_is_logged_and_announced(
     assert AccessLogEntry.objects.filter(
         actor_id=supervisor.pk,
         action="change",
-        target_type="reports.case",
+        target_type="cases.case",
         target_id=str(case.pk),
         allowed=True,
     ).exists()

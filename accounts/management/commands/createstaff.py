@@ -45,7 +45,7 @@ class Command(BaseCommand):
                     by="createstaff command",
                 )
                 if organisation:
-                    from routing.services import partner_member_add
+                    from handover.services import partner_member_add
 
                     partner_member_add(user=created.user, organisation_slug=organisation)
         except (StaffError, ValueError) as error:

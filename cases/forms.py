@@ -1,0 +1,292 @@
+"""Intake forms for operators: usable during a live call, keyboard first.
+
+Role-specific fields sit in fieldsets marked with the roles they belong to; a small
+script shows only those for the chosen role. The server validates everything again,
+with the rules from cases.rules, and puts each error next to its field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases import rules
+from cases.codes import (
+    AFWEGINGSKADER_QUESTIONS,
+    CaseType,
+    Channel,
+    ContactRole,
+    MeldcodeStep,
+    PersonRole,
+    ViolenceForm,
+)
+from privacy.blind_index import NotIndexable, is_valid_bsn, normalise_address, normalise_phone
+
+YES_NO_UNKNOWN = [("", "—"), ("yes", _("Ja")), ("no", _("Nee")), ("unknown", _("Weet niet"))]
+YES_NO = [("", "—"), ("yes", _("Ja")), ("no", _("Nee"))]
+PROFESSIONS = [
+    ("", "—"),
+    ("education", _("Onderwijs")),
+    ("childcare", _("Kinderopvang")),
+    ("health", _("Gezondheidszorg")),
+    ("youth_care", _("Jeugdhulp")),
+    ("social_support", _("Maatschappelijke ondersteuning")),
+    ("police_justice", _("Politie en justitie")),
+    ("other", _("Anders")),
+]
+LANGUAGES = [("nl", _("Nederlands")), ("en", _("Engels")), ("other", _("Andere taal"))]
+
+TEXT_LIMIT = 200
+ACCOUNT_LIMIT = 10_000
+
+
+def _check_phone(value: str, field: str, errors: dict[str, str]) -> None:
+    if value:
+        try:
+            normalise_phone(value)
+        except NotIndexable:
+            errors[field] = _("Dit is geen geldig telefoonnummer.")
+
+
+class ContactForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Kanaal"), choices=Channel.choices, initial=Channel.PHONE)
+    role = forms.ChoiceField(
+        label=_("Wie belt of meldt?"), choices=ContactRole.choices, widget=forms.RadioSelect
+    )
+    is_minor_about_self = forms.BooleanField(
+        label=_("Een kind of jongere belt over zichzelf"), required=False
+    )
+    language = forms.ChoiceField(label=_("Taal van het gesprek"), choices=LANGUAGES)
+    # Victim: the safety check comes before anything else.
+    safe_to_talk = forms.ChoiceField(
+        label=_("Kun je nu veilig praten?"), choices=YES_NO, required=False
+    )
+    other_person_nearby = forms.ChoiceField(
+        label=_("Is de ander in de buurt?"), choices=YES_NO_UNKNOWN, required=False
+    )
+    children_present = forms.ChoiceField(
+        label=_("Zijn er kinderen bij?"), choices=YES_NO_UNKNOWN, required=False
+    )
+    anonymous = forms.BooleanField(label=_("Wil anoniem blijven"), required=False)
+    is_reporter = forms.BooleanField(
+        label=_("Is de melder (niet alleen informant)"), required=False, initial=True
+    )
+    name = forms.CharField(label=_("Naam"), max_length=TEXT_LIMIT, required=False)
+    phone = forms.CharField(label=_("Telefoonnummer"), max_length=40, required=False)
+    email = forms.EmailField(label=_("E-mailadres"), max_length=254, required=False)
+    organisation = forms.CharField(label=_("Organisatie"), max_length=TEXT_LIMIT, required=False)
+    profession = forms.ChoiceField(label=_("Beroepsgroep"), choices=PROFESSIONS, required=False)
+    never_call_back = forms.BooleanField(label=_("Nooit terugbellen"), required=False)
+    safe_number = forms.CharField(label=_("Veilig terugbelnummer"), max_length=40, required=False)
+    safe_window_start = forms.TimeField(
+        label=_("Veilig bellen vanaf (uu:mm)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    safe_window_end = forms.TimeField(
+        label=_("Veilig bellen tot (uu:mm)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    shared_family_phone = forms.BooleanField(
+        label=_("Dit nummer is een gedeelde gezinstelefoon"), required=False
+    )
+    wants_help_referral = forms.BooleanField(
+        label=_("Wil doorverwezen worden naar hulp voor plegers"), required=False
+    )
+    meldcode_steps = forms.MultipleChoiceField(
+        label=_("Gezette stappen van de meldcode"),
+        choices=MeldcodeStep.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    client_informed = forms.ChoiceField(
+        label=_("Is de cliënt verteld over de melding?"), choices=YES_NO, required=False
+    )
+    client_not_informed_reason = forms.CharField(
+        label=_("Waarom niet?"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    # Which fieldset each role sees (the template and intake.js read this).
+    ROLE_FIELDSETS: dict[str, list[str]] = {
+        "safety": [ContactRole.VICTIM],
+        "callback": [
+            ContactRole.VICTIM,
+            ContactRole.PERPETRATOR,
+            ContactRole.BYSTANDER,
+            ContactRole.OTHER,
+        ],
+        "professional": [ContactRole.PROFESSIONAL],
+        "perpetrator": [ContactRole.PERPETRATOR],
+    }
+
+    def __init__(self, *args: Any, case_type: str = CaseType.ADVICE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case_type = case_type
+        for slug, label in AFWEGINGSKADER_QUESTIONS:
+            self.fields[f"afweging_{slug}"] = forms.ChoiceField(
+                label=label, choices=YES_NO, required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        role = data.get("role", "")
+        errors: dict[str, str] = {}
+        errors.update(rules.safety_check_errors(role=role, data=data))
+        errors.update(rules.identity_errors(role=role, case_type=self.case_type, data=data))
+        _check_phone(data.get("phone", ""), "phone", errors)
+        _check_phone(data.get("safe_number", ""), "safe_number", errors)
+        start, end = data.get("safe_window_start"), data.get("safe_window_end")
+        if (start is None) != (end is None):
+            errors["safe_window_end"] = _("Geef zowel een begin- als een eindtijd.")
+        if data.get("safe_number") and start is None and not data.get("never_call_back"):
+            errors["safe_window_start"] = _("Bij een veilig nummer hoort een veilig tijdvak.")
+        if role == ContactRole.PROFESSIONAL and data.get("client_informed") == "no":
+            if not (data.get("client_not_informed_reason") or "").strip():
+                errors["client_not_informed_reason"] = _(
+                    "Leg uit waarom de cliënt niet is ingelicht."
+                )
+        for field, message in errors.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        return data
+
+    def to_service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        role = data["role"]
+        result: dict[str, Any] = {
+            key: data.get(key)
+            for key in (
+                "channel",
+                "role",
+                "is_minor_about_self",
+                "language",
+                "anonymous",
+                "is_reporter",
+                "name",
+                "phone",
+                "email",
+                "organisation",
+                "profession",
+                "never_call_back",
+                "safe_number",
+                "safe_window_start",
+                "safe_window_end",
+                "shared_family_phone",
+                "wants_help_referral",
+            )
+        }
+        if role == ContactRole.VICTIM:
+            result["safety_check"] = {q: data.get(q, "") for q in rules.SAFETY_CHECK_QUESTIONS}
+        if role == ContactRole.PROFESSIONAL:
+            answers = {
+                slug: {"yes": True, "no": False}.get(data.get(f"afweging_{slug}", ""))
+                for slug, _label in AFWEGINGSKADER_QUESTIONS
+            }
+            result["meldcode"] = {
+                "steps": sorted(data.get("meldcode_steps") or []),
+                "afwegingskader": answers,
+                "client_informed": data.get("client_informed", ""),
+                "client_not_informed_reason": data.get("client_not_informed_reason", ""),
+            }
+        return result
+
+
+class CaseForm(forms.Form):
+    case_type = forms.ChoiceField(
+        label=_("Advies of melding?"),
+        choices=CaseType.choices,
+        widget=forms.RadioSelect,
+        initial=CaseType.ADVICE,
+    )
+    acute = forms.BooleanField(label=_("Acuut gevaar (nu of de komende dagen)"), required=False)
+    violence_forms = forms.MultipleChoiceField(
+        label=_("Vormen van geweld"),
+        choices=ViolenceForm.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    account = forms.CharField(
+        label=_("Relaas: wat is er gebeurd?"),
+        max_length=ACCOUNT_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    postcode = forms.CharField(label=_("Postcode"), max_length=7, required=False)
+    house_number = forms.CharField(label=_("Huisnummer"), max_length=10, required=False)
+    addition = forms.CharField(label=_("Toevoeging"), max_length=10, required=False)
+    street = forms.CharField(label=_("Straat"), max_length=TEXT_LIMIT, required=False)
+    city = forms.CharField(label=_("Plaats"), max_length=100, required=False)
+    reporter_consents_to_disclosure = forms.BooleanField(
+        label=_("Melder geeft toestemming om de naam te noemen aan het gezin of een partner"),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        postcode, number = data.get("postcode", ""), data.get("house_number", "")
+        if postcode or number:
+            try:
+                normalise_address(postcode, number, data.get("addition", ""))
+            except NotIndexable:
+                self.add_error("postcode", _("Geef een geldige postcode (1234 AB) en huisnummer."))
+        if data.get("case_type") == CaseType.REPORT and not data.get("violence_forms"):
+            self.add_error("violence_forms", _("Kies minstens één vorm van geweld."))
+        return data
+
+    def to_service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        address_fields = ("postcode", "house_number", "addition", "street", "city")
+        return {
+            "case_type": data["case_type"],
+            "acute": data.get("acute", False),
+            "violence_forms": data.get("violence_forms", []),
+            "account": data.get("account", ""),
+            "address": {key: data.get(key, "") for key in address_fields},
+            "reporter_consents_to_disclosure": data.get("reporter_consents_to_disclosure", False),
+        }
+
+
+class PersonForm(forms.Form):
+    role = forms.ChoiceField(label=_("Rol"), choices=[("", "—"), *PersonRole.choices])
+    is_child = forms.ChoiceField(
+        label=_("Kind of volwassene"),
+        choices=[("", "—"), ("child", _("Kind (< 18)")), ("adult", _("Volwassene"))],
+    )
+    name = forms.CharField(label=_("Naam"), max_length=TEXT_LIMIT, required=False)
+    date_of_birth = forms.DateField(
+        label=_("Geboortedatum"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    bsn = forms.CharField(label=_("BSN"), max_length=11, required=False)
+
+    def clean_bsn(self) -> str:
+        bsn = self.cleaned_data.get("bsn", "").strip()
+        if bsn and not is_valid_bsn(bsn):
+            raise forms.ValidationError(_("Dit BSN klopt niet (elfproef)."))
+        return bsn
+
+    def to_service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "role": data["role"],
+            "is_child": data["is_child"] == "child",
+            "name": data.get("name", ""),
+            "date_of_birth": data.get("date_of_birth"),
+            "bsn": data.get("bsn", ""),
+        }
+
+
+PeopleFormSet = forms.formset_factory(PersonForm, extra=3, max_num=20, validate_max=True)
+
+
+class StepForm(forms.Form):
+    """A case transition posted from the case page."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=2000, required=False)
+    conversion_reason = forms.CharField(max_length=30, required=False)

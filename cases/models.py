@@ -1,0 +1,477 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from cases import working_days
+from cases.codes import (
+    VIOLENCE_CODES_VERSION,
+    CaseType,
+    Channel,
+    ContactRole,
+    Decision,
+    PersonRole,
+    ViolenceForm,
+)
+from privacy.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
+
+
+class State(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    SAFETY_ASSESSMENT = "safety_assessment", _("Veiligheidsbeoordeling")
+    DECISION = "decision", _("Besluit")
+    HANDOVER_LOCAL = "handover_local", _("Overdracht lokaal veld (wacht op acceptatie)")
+    CONDITIONS = "conditions", _("Voorwaarden en vervolg")
+    INVESTIGATION = "investigation", _("Onderzoek")
+    COUNCIL_REQUEST = "council_request", _("Verzoek Raad / Jeugdbeschermingstafel")
+    HANDOVER_JBW = "handover_jbw", _("Overdracht Jeugdbescherming West (wacht op acceptatie)")
+    MONITORING = "monitoring", _("Monitoring")
+    CLOSED = "closed", _("Gesloten")
+
+
+# Where each decision takes the case.
+DECISION_TARGETS: dict[str, str] = {
+    Decision.ADVICE_CLOSE: State.CLOSED,
+    Decision.HANDOVER_LOCAL: State.HANDOVER_LOCAL,
+    Decision.CONDITIONS: State.CONDITIONS,
+    Decision.INVESTIGATION: State.INVESTIGATION,
+    Decision.COUNCIL_REQUEST: State.COUNCIL_REQUEST,
+    Decision.HANDOVER_JBW: State.HANDOVER_JBW,
+}
+OPEN_STATES = [state for state in State.values if state != State.CLOSED]
+
+# The permissions behind the transitions (see accounts.roles for who holds them).
+WORK_CASES = "accounts.answer_hotline"
+DECIDE_CASES = "cases.decide_case"
+
+
+# --- transition conditions: each returns True or False; reports.rules explains why ----
+
+
+def assessment_is_complete(case: Case) -> bool:
+    """The step is done only when a decided safety assessment exists for the case."""
+    if case.assessment_completed_at is None:
+        return False
+    return case.assessments.filter(decided_at__isnull=False).exists()
+
+
+def decision_is_approved(case: Case) -> bool:
+    return bool(case.decision) and case.decision_approved_by_id is not None
+
+
+def may_close(case: Case) -> bool:
+    from cases import rules
+
+    return rules.close_refusal(case) is None
+
+
+def may_record_handover_response(case: Case, user: Any) -> bool:
+    """Staff register a partner's answer; a partner user may give their own."""
+    return user.has_perm(WORK_CASES) or user.has_perm("handover.use_partner_inbox")
+
+
+def may_start_assessment(case: Case) -> bool:
+    from cases import rules
+
+    return case.case_type == CaseType.REPORT or rules.requires_safety_assessment(case)
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> CaseQuerySet:
+        """Need-to-know, in one place: operators see cases they took, that are assigned to
+        them or to their team, and the region's cases nobody has picked up yet (a new online
+        report must reach someone); supervisors see their region. Everyone else nothing."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.has_perm("accounts.supervise"):
+            return self.filter(region=user.region)
+        if user.has_perm("accounts.answer_hotline"):
+            mine = Q(created_by=user) | Q(assigned_to=user)
+            if user.team_id:
+                mine |= Q(team_id=user.team_id)
+            unclaimed = Q(region=user.region, team__isnull=True, assigned_to__isnull=True)
+            return self.filter(mine | unclaimed)
+        return self.none()
+
+    def open(self) -> CaseQuerySet:
+        return self.exclude(state=State.CLOSED)
+
+
+class ReferenceCounter(models.Model):
+    """Per-year counter behind the human-friendly reference (VT-2026-000123)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "reports_referencecounter"
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+def default_region() -> str:
+    return settings.VT_REGION
+
+
+class Case(FSMModelMixin, models.Model):
+    """The file on a family or household. Personal content is encrypted at rest."""
+
+    reference = models.CharField(_("kenmerk"), max_length=20, unique=True)
+    case_type = FSMField(
+        _("soort"), default=CaseType.ADVICE, choices=CaseType.choices, protected=True
+    )
+    state = FSMField(_("fase"), default=State.INTAKE, choices=State.choices, protected=True)
+    # Bumped by every transition; a form posts the version it showed, so a stale screen
+    # gets "the case changed, reload" instead of overwriting someone else's step.
+    version = models.PositiveIntegerField(default=1)
+    region = models.CharField(_("regio"), max_length=50, default=default_region)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_taken",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_assigned",
+    )
+    acute = models.BooleanField(_("acuut"), default=False)
+    reported_at = models.DateTimeField(_("gemeld op"), default=timezone.now)
+    assessment_due = models.DateField(_("beoordeling uiterlijk"))
+    assessment_completed_at = models.DateTimeField(null=True, blank=True)
+    investigation_due = models.DateField(_("onderzoek uiterlijk"), null=True, blank=True)
+    decision = models.CharField(_("besluit"), max_length=30, choices=Decision.choices, blank=True)
+    decision_reason = EncryptedTextField(_("motivering besluit"), blank=True, default="")
+    decision_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    close_reason = EncryptedTextField(_("reden van afsluiten"), blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    violence_forms = models.JSONField(_("vormen van geweld"), default=list, blank=True)
+    violence_codes_version = models.CharField(max_length=10, default=VIOLENCE_CODES_VERSION)
+    account = EncryptedTextField(_("relaas"), blank=True, default="")
+    address = EncryptedJSONField(_("adres"), null=True, blank=True)
+    address_index = models.CharField(max_length=64, blank=True, db_index=True)
+    reporter_consents_to_disclosure = models.BooleanField(
+        _("melder geeft toestemming om naam te noemen"), default=False
+    )
+    conversion_reason = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        db_table = "reports_case"
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-reported_at"]
+        permissions = [("decide_case", "Can approve a decision and move a case to it")]
+        indexes = [models.Index(fields=["region", "state", "assessment_due"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    # --- the life cycle (called only from cases.services, which locks and logs) -------
+
+    @transition(
+        field=state,
+        source=State.INTAKE,
+        target=State.SAFETY_ASSESSMENT,
+        conditions=[may_start_assessment],
+        permission=WORK_CASES,
+    )
+    def start_assessment(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.SAFETY_ASSESSMENT,
+        target=State.DECISION,
+        conditions=[assessment_is_complete],
+        permission=WORK_CASES,
+    )
+    def complete_assessment(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.DECISION,
+        target=RETURN_VALUE(*DECISION_TARGETS.values()),
+        conditions=[assessment_is_complete, decision_is_approved],
+        permission=DECIDE_CASES,
+    )
+    def decide(self) -> str:
+        now = timezone.now()
+        self.decided_at = now
+        if self.decision == Decision.INVESTIGATION:
+            self.investigation_due = working_days.investigation_due(now.date())
+        if self.decision == Decision.ADVICE_CLOSE:
+            self.closed_at = now
+        return DECISION_TARGETS[self.decision]
+
+    @transition(
+        field=state,
+        source=[State.HANDOVER_LOCAL, State.CONDITIONS],
+        target=State.MONITORING,
+        permission=may_record_handover_response,
+    )
+    def accept_handover(self) -> None:
+        self.handed_over_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.HANDOVER_JBW,
+        target=State.CLOSED,
+        permission=may_record_handover_response,
+    )
+    def accept_handover_jbw(self) -> None:
+        now = timezone.now()
+        self.handed_over_at = now
+        self.closed_at = now
+
+    @transition(
+        field=state,
+        source=[State.HANDOVER_LOCAL, State.HANDOVER_JBW, State.CONDITIONS],
+        target=State.DECISION,
+        permission=may_record_handover_response,
+    )
+    def reject_handover(self) -> None:
+        self._clear_decision()
+
+    @transition(
+        field=state,
+        source=[State.INVESTIGATION, State.COUNCIL_REQUEST],
+        target=State.DECISION,
+        permission=WORK_CASES,
+    )
+    def finish_investigation(self) -> None:
+        self._clear_decision()
+
+    @transition(
+        field=state,
+        source=[State.INTAKE, State.MONITORING, State.CONDITIONS],
+        target=State.CLOSED,
+        conditions=[may_close],
+        permission=WORK_CASES,
+    )
+    def close(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[State.CLOSED, State.MONITORING],
+        target=State.INTAKE,
+        permission=WORK_CASES,
+    )
+    def reopen(self) -> None:
+        """A new report arrives, or monitoring found the situation unsafe."""
+        now = timezone.now()
+        self._clear_decision()
+        self.reported_at = now
+        self.assessment_due = working_days.assessment_due(now.date())
+        self.assessment_completed_at = None
+        self.investigation_due = None
+        self.handed_over_at = None
+        self.closed_at = None
+        self.close_reason = ""
+
+    @transition(
+        field=case_type, source=CaseType.ADVICE, target=CaseType.REPORT, permission=WORK_CASES
+    )
+    def convert_to_report(self) -> None:
+        pass
+
+    def _clear_decision(self) -> None:
+        self.decision = ""
+        self.decision_reason = ""
+        self.decision_approved_by = None
+        self.decided_at = None
+
+    def violence_form_labels(self) -> list[str]:
+        labels = dict(ViolenceForm.choices)
+        return [str(labels.get(code, code)) for code in self.violence_forms]
+
+    # --- deadlines for display --------------------------------------------------------
+
+    def working_days_left(self, today: datetime.date | None = None) -> int:
+        """Working days until the assessment deadline; negative when overdue."""
+        today = today or timezone.localdate()
+        return working_days.working_days_between(today, self.assessment_due)
+
+
+class Person(models.Model):
+    """Someone involved in the case (not the reporter)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="people")
+    role = models.CharField(_("rol"), max_length=30, choices=PersonRole.choices)
+    is_child = models.BooleanField(_("kind (jonger dan 18)"))
+    name = EncryptedCharField(_("naam"), max_length=200, blank=True, default="")
+    name_index = models.CharField(max_length=64, blank=True, db_index=True)
+    date_of_birth = EncryptedDateField(_("geboortedatum"), null=True, blank=True)
+    bsn = EncryptedCharField(_("BSN"), max_length=9, blank=True, default="")
+    bsn_index = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        db_table = "reports_person"
+        verbose_name = _("betrokkene")
+        verbose_name_plural = _("betrokkenen")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} ({self.pk})"
+
+
+class Contact(models.Model):
+    """One interaction: a call, an online report, or a contact staff register by hand."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    channel = models.CharField(_("kanaal"), max_length=10, choices=Channel.choices)
+    role = models.CharField(_("rol van de melder"), max_length=20, choices=ContactRole.choices)
+    is_minor_about_self = models.BooleanField(_("minderjarige over zichzelf"), default=False)
+    anonymous = models.BooleanField(_("blijft anoniem"), default=False)
+    # An informant gives information but is not the reporter (no statutory feedback).
+    is_reporter = models.BooleanField(_("is melder"), default=True)
+    name = EncryptedCharField(_("naam"), max_length=200, blank=True, default="")
+    name_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone = EncryptedCharField(_("telefoonnummer"), max_length=40, blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    email = EncryptedCharField(_("e-mailadres"), max_length=254, blank=True, default="")
+    organisation = EncryptedCharField(_("organisatie"), max_length=200, blank=True, default="")
+    profession = models.CharField(_("beroepsgroep"), max_length=50, blank=True)
+    never_call_back = models.BooleanField(_("nooit terugbellen"), default=False)
+    safe_number = EncryptedCharField(_("veilig nummer"), max_length=40, blank=True, default="")
+    safe_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    safe_window_start = models.TimeField(_("veilig vanaf"), null=True, blank=True)
+    safe_window_end = models.TimeField(_("veilig tot"), null=True, blank=True)
+    shared_family_phone = models.BooleanField(_("gedeelde gezinstelefoon"), default=False)
+    language = models.CharField(_("taal"), max_length=10, default="nl")
+    simple_language = models.BooleanField(_("eenvoudige taal"), default=False)
+    # Victim's safety check: asked before anything else.
+    safety_check = EncryptedJSONField(_("veiligheidscheck"), null=True, blank=True)
+    # Professionals: Meldcode steps, afwegingskader answers, whether the client was told.
+    meldcode = EncryptedJSONField(_("meldcode"), null=True, blank=True)
+    wants_help_referral = models.BooleanField(_("wil doorverwijzing naar hulp"), default=False)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts_handled",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "reports_contact"
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacten")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_role_display()} ({self.pk})"
+
+
+class CaseTransition(models.Model):
+    """Who moved the case from which state to which, when, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=30)
+    to_state = models.CharField(max_length=30)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        db_table = "reports_casetransition"
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_state} → {self.to_state}"
+
+
+class CaseLink(models.Model):
+    """Radar: an operator recorded that two cases concern the same people or address."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
+    linked_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    matched_on = models.CharField(max_length=100)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "reports_caselink"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "linked_case"], name="unique_case_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ↔ {self.linked_case_id}"
+
+
+class FeedbackTask(models.Model):
+    """Statutory feedback owed to a professional reporter (sent by the online-report work)."""
+
+    class Moment(models.TextChoices):
+        AFTER_ASSESSMENT = "after_assessment", _("Na de veiligheidsbeoordeling")
+        AFTER_INVESTIGATION = "after_investigation", _("Na het onderzoek")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="feedback_tasks")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="feedback_tasks")
+    moment = models.CharField(max_length=30, choices=Moment.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "reports_feedbacktask"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "contact", "moment"], name="one_feedback_task_per_moment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.moment}"
+
+
+class MonitoringContact(models.Model):
+    """A planned follow-up contact after handover (about 3, 12 and 18 months)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="monitoring_contacts")
+    months_after_handover = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "reports_monitoringcontact"
+        ordering = ["due_on"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.months_after_handover}m"

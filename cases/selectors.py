@@ -1,0 +1,118 @@
+"""Reads on cases and contacts. Every read of case data starts from
+`Case.objects.visible_to(user)` (need-to-know)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from accounts.models import User
+from cases.models import Case, Contact, Person
+from privacy.blind_index import address_index, bsn_index, name_index, phone_index
+
+
+@dataclass
+class RadarMatch:
+    """An earlier case that shares a phone number, address, name or BSN with this intake."""
+
+    case: Case
+    matched_on: set[str] = field(default_factory=set)
+    visible: bool = True
+
+
+def radar_matches(
+    *,
+    user: User,
+    phones: list[str] = (),  # type: ignore[assignment]
+    address: dict[str, str] | None = None,
+    names: list[str] = (),  # type: ignore[assignment]
+    bsns: list[str] = (),  # type: ignore[assignment]
+    exclude_case_id: int | None = None,
+) -> list[RadarMatch]:
+    """Prior cases matching through the blind indexes, without decrypting anything.
+
+    Matches outside the user's need-to-know are reported (the operator must know VT was
+    involved before) but only by reference, so nothing of their content shows.
+    """
+    phone_hashes = {h for h in (phone_index(p) for p in phones if p) if h}
+    name_hashes = {h for h in (name_index(n) for n in names if n) if h}
+    bsn_hashes = {h for h in (bsn_index(b) for b in bsns if b) if h}
+    address_hash = (
+        address_index(
+            address.get("postcode", ""),
+            address.get("house_number", ""),
+            address.get("addition", ""),
+        )
+        if address
+        else ""
+    )
+    found: dict[int, set[str]] = {}
+
+    def note(case_ids: list[int], reason: str) -> None:
+        for case_id in case_ids:
+            found.setdefault(case_id, set()).add(reason)
+
+    if phone_hashes:
+        note(
+            list(
+                Contact.objects.filter(
+                    Q(phone_index__in=phone_hashes) | Q(safe_number_index__in=phone_hashes)
+                ).values_list("case_id", flat=True)
+            ),
+            "phone",
+        )
+    if address_hash:
+        note(
+            list(Case.objects.filter(address_index=address_hash).values_list("pk", flat=True)),
+            "address",
+        )
+    if name_hashes:
+        note(
+            list(
+                Person.objects.filter(name_index__in=name_hashes).values_list("case_id", flat=True)
+            ),
+            "name",
+        )
+        note(
+            list(
+                Contact.objects.filter(name_index__in=name_hashes).values_list("case_id", flat=True)
+            ),
+            "name",
+        )
+    if bsn_hashes:
+        note(
+            list(Person.objects.filter(bsn_index__in=bsn_hashes).values_list("case_id", flat=True)),
+            "bsn",
+        )
+    found.pop(exclude_case_id, None)  # type: ignore[arg-type]
+    if not found:
+        return []
+    visible_ids = set(
+        Case.objects.visible_to(user).filter(pk__in=found).values_list("pk", flat=True)
+    )
+    cases = Case.objects.filter(pk__in=found).order_by("-reported_at")
+    return [
+        RadarMatch(case=case, matched_on=found[case.pk], visible=case.pk in visible_ids)
+        for case in cases
+    ]
+
+
+def radar_for_case(*, case: Case, user: User) -> list[RadarMatch]:
+    people = list(case.people.all())
+    contacts = list(case.contacts.all())
+    return radar_matches(
+        user=user,
+        phones=[c.phone for c in contacts] + [c.safe_number for c in contacts],
+        address=case.address,
+        names=[p.name for p in people],
+        bsns=[p.bsn for p in people],
+        exclude_case_id=case.pk,
+    )
+
+
+def cases_for(user: User, *, state: str | None = None) -> list[Case]:
+    cases = Case.objects.visible_to(user).select_related("team", "assigned_to")
+    if state:
+        cases = cases.filter(state=state)
+    return list(cases.order_by("-acute", "assessment_due", "-reported_at")[:200])

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.security import permission_required
+from cases import selectors, services
+from cases.access import case_view
+from cases.codes import CaseType
+from cases.forms import CaseForm, ContactForm, PeopleFormSet, StepForm
+from cases.models import Case, State
+
+WORK_CASES = "accounts.answer_hotline"
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_http_methods(["GET"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state") or None
+    if state not in State.values:
+        state = None
+    # A reference a reporter quotes (VT-2026-000123): matched exactly, within need-to-know.
+    reference = (request.GET.get("q") or "").strip().upper()[:20]
+    if reference:
+        cases = list(Case.objects.visible_to(request.user).filter(reference=reference))
+    else:
+        cases = selectors.cases_for(request.user, state=state)
+    return render(
+        request,
+        "cases/case_list.html",
+        {"cases": cases, "states": State.choices, "state": state, "q": reference},
+    )
+
+
+def _intake_forms(request: HttpRequest) -> tuple[CaseForm, ContactForm, PeopleFormSet]:
+    data = request.POST if request.method == "POST" else None
+    case_form = CaseForm(data, prefix="case")
+    case_type = (data or {}).get("case-case_type", CaseType.ADVICE)
+    contact_form = ContactForm(data, prefix="contact", case_type=case_type)
+    people = PeopleFormSet(data, prefix="people")
+    return case_form, contact_form, people
+
+
+@never_cache
+@sensitive_post_parameters()
+@permission_required(WORK_CASES)
+@require_http_methods(["GET", "POST"])
+def intake_new(request: HttpRequest) -> HttpResponse:
+    case_form, contact_form, people = _intake_forms(request)
+    if request.method == "POST":
+        valid = all([case_form.is_valid(), contact_form.is_valid(), people.is_valid()])
+        if valid:
+            intake = services.IntakeData(
+                contact=contact_form.to_service_data(),
+                case=case_form.to_service_data(),
+                people=[form.to_service_data() for form in people if form.has_changed()],
+            )
+            case = services.intake_register(intake=intake, by=request.user)
+            messages.success(request, _("Dossier %(ref)s is aangemaakt.") % {"ref": case.reference})
+            return redirect("cases:case_detail", case_id=case.pk)
+        messages.error(request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden."))
+    return render(
+        request,
+        "cases/intake.html",
+        {
+            "case_form": case_form,
+            "contact_form": contact_form,
+            "people": people,
+            "role_fieldsets": ContactForm.ROLE_FIELDSETS,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_http_methods(["GET"])
+@case_view("view")
+def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "contacts": case.contacts.all(),
+            "people": case.people.all(),
+            "transitions": case.transitions.select_related("by"),
+            "radar": selectors.radar_for_case(case=case, user=request.user),
+            "links": case.links.select_related("linked_case"),
+            "working_days_left": case.working_days_left(),
+            "days_overdue": max(0, -case.working_days_left()),
+        },
+    )
+
+
+STEPS = {
+    "start_assessment": lambda case, user, form: services.case_transition(
+        case_id=case.pk,
+        name="start_assessment",
+        by=user,
+        expected_version=form.cleaned_data["version"],
+        reason=form.cleaned_data["reason"],
+    ),
+    "reopen": lambda case, user, form: services.case_transition(
+        case_id=case.pk,
+        name="reopen",
+        by=user,
+        expected_version=form.cleaned_data["version"],
+        reason=form.cleaned_data["reason"],
+    ),
+    "close": lambda case, user, form: services.case_close(
+        case_id=case.pk,
+        by=user,
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+    ),
+    "convert_to_report": lambda case, user, form: services.case_convert_to_report(
+        case_id=case.pk,
+        by=user,
+        conversion_reason=form.cleaned_data["conversion_reason"],
+        expected_version=form.cleaned_data["version"],
+    ),
+    "accept_handover": lambda case, user, form: services.case_accept_handover(
+        case_id=case.pk,
+        by=user,
+        expected_version=form.cleaned_data["version"],
+    ),
+    "reject_handover": lambda case, user, form: services.case_reject_handover(
+        case_id=case.pk,
+        by=user,
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+    ),
+    "finish_investigation": lambda case, user, form: services.case_finish_investigation(
+        case_id=case.pk,
+        by=user,
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"],
+    ),
+}
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_POST
+@case_view("change")
+def case_step(request: HttpRequest, case: Case, step: str) -> HttpResponse:
+    form = StepForm(request.POST)
+    action = STEPS.get(step)
+    if action is None or not form.is_valid():
+        messages.error(request, _("Deze stap kon niet worden uitgevoerd: onvolledig verzoek."))
+        return redirect("cases:case_detail", case_id=case.pk)
+    try:
+        action(case, request.user, form)
+    except (services.TransitionRefused, services.CaseChanged) as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("De stap is vastgelegd."))
+    return redirect("cases:case_detail", case_id=case.pk)
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_POST
+@case_view("change")
+def case_link(request: HttpRequest, case: Case, other_id: int) -> HttpResponse:
+    other = Case.objects.visible_to(request.user).filter(pk=other_id).first()
+    if other is None:
+        messages.error(request, _("Dat dossier valt buiten jouw toegang; vraag je leidinggevende."))
+        return redirect("cases:case_detail", case_id=case.pk)
+    matched_on = ",".join(sorted(request.POST.getlist("matched_on")))[:100]
+    try:
+        services.case_link(case=case, other=other, matched_on=matched_on, by=request.user)
+    except services.TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Dossiers gekoppeld."))
+    return redirect("cases:case_detail", case_id=case.pk)

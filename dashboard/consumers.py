@@ -1,0 +1,177 @@
+"""The operators' dashboard socket, /ws/dashboard/.
+
+Refused before the handshake completes unless the session is a live, 2FA-verified staff
+session with `accounts.answer_hotline`. Then: a snapshot, the region's outbox events as
+they are published, and on request everything after a sequence number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from importlib import import_module
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.base import SessionBase
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
+
+from dashboard.views import ANSWER_HOTLINE, dashboard_region, dashboard_since, dashboard_snapshot
+from events.relay import relay_start_in_background
+from events.services import group_for_region
+
+security_log = logging.getLogger("veiligthuis.security")
+
+# Close code for "your session ended": the page reloads and lands on the login page.
+CLOSE_SESSION_ENDED = 4401
+
+
+def _session_live(session: SessionBase) -> bool:
+    """The same limits as accounts.middleware.SessionTimeoutMiddleware."""
+    now = int(timezone.now().timestamp())
+    login_at, last_seen = session.get("login_at"), session.get("last_seen")
+    if login_at is None or last_seen is None:
+        return False
+    if now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
+        return False
+    return now - last_seen <= settings.SESSION_IDLE_TIMEOUT.total_seconds()
+
+
+def _otp_verified(user: Any, session: SessionBase) -> bool:
+    """What django_otp's OTPMiddleware decides for a request, for a socket's scope."""
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY)
+    if not persistent_id:
+        return False
+    device = Device.from_persistent_id(persistent_id)
+    return device is not None and device.user_id == user.pk and device.confirmed
+
+
+def admission_refusal(user: Any, session: SessionBase | None) -> str:
+    """Why this socket may not see the dashboard; "" when it may."""
+    if user is None or not user.is_authenticated or session is None:
+        return "not logged in"
+    if not user.is_active:
+        return "inactive"
+    if not _session_live(session):
+        return "session expired"
+    if not _otp_verified(user, session):
+        return "no second factor"
+    if not user.has_perm(ANSWER_HOTLINE):
+        return f"lacks {ANSWER_HOTLINE}"
+    return ""
+
+
+def _still_admitted(user_id: int, session_key: str | None) -> str:
+    """Re-read session and user from the database: logout, expiry or a lost role ends it."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    if str(store.get(SESSION_KEY)) != str(user_id):
+        return "logged out"
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return admission_refusal(user, store)
+
+
+def _log_refusal(scope: dict[str, Any], user: Any, reason: str) -> None:
+    from privacy.access_log import access_record
+
+    is_user = user is not None and user.is_authenticated
+    client = scope.get("client") or ["", 0]
+    access_record(
+        actor=user if is_user else None,
+        action="view",
+        target_type="page",
+        target_id="ws:dashboard",
+        allowed=False,
+        reason=reason,
+        ip_address=client[0] or None,
+    )
+    security_log.warning(
+        "access refused: user=%s role=%s view=ws:dashboard ip=%s reason=%s",
+        user.pk if is_user else None,
+        getattr(user, "role", "anonymous") if is_user else "anonymous",
+        client[0],
+        reason,
+    )
+
+
+def _admit(scope: dict[str, Any]) -> tuple[str, list[str]]:
+    user, session = scope.get("user"), scope.get("session")
+    reason = admission_refusal(user, session)
+    if reason:
+        _log_refusal(scope, user, reason)
+        return reason, []
+    region = dashboard_region(user)
+    # Outbox events go to the region; the role group is there for role-only messages.
+    return "", [group_for_region(region), f"{group_for_region(region)}.{user.role}"]
+
+
+class DashboardConsumer(AsyncJsonWebsocketConsumer):
+    # How often an open socket re-checks its session (logout, idle limit, role removed).
+    session_check_seconds = 30.0
+
+    async def connect(self) -> None:
+        self._watch: asyncio.Task | None = None
+        reason, groups = await database_sync_to_async(_admit)(self.scope)
+        if reason:
+            # Before accept: the handshake is refused (HTTP 403) and nothing is sent.
+            await self.close()
+            return
+        self.groups = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json(await self._snapshot())
+        relay_start_in_background()
+        self._watch = asyncio.create_task(self._watch_session())
+
+    async def disconnect(self, code: int) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+
+    async def _snapshot(self) -> dict[str, Any]:
+        return await database_sync_to_async(dashboard_snapshot)(user=self.scope["user"])
+
+    async def _watch_session(self) -> None:
+        user_id = self.scope["user"].pk
+        session_key = self.scope["session"].session_key
+        while True:
+            await asyncio.sleep(self.session_check_seconds)
+            reason = await database_sync_to_async(_still_admitted)(user_id, session_key)
+            if reason:
+                await self.close(code=CLOSE_SESSION_ENDED)
+                return
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "since":
+            seq = content.get("seq")
+            if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+                await self.send_json({"type": "error", "error": "since needs a seq >= 0"})
+                return
+            reply = await database_sync_to_async(dashboard_since)(user=self.scope["user"], seq=seq)
+            await self.send_json(reply)
+        elif kind == "snapshot":
+            await self.send_json(await self._snapshot())
+        else:
+            await self.send_json({"type": "error", "error": "unknown message"})
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return None
+
+    async def outbox_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "event",
+                "seq": message["seq"],
+                "kind": message["kind"],
+                "payload": message["payload"],
+            }
+        )

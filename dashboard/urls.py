@@ -1,0 +1,12 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+# Mounted under /hotline/, beside the telephony paths: the operators' home.
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("presence/", views.presence_update, name="presence"),
+    path("heartbeat/", views.heartbeat, name="heartbeat"),
+]

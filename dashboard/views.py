@@ -1,0 +1,233 @@
+"""The operators' live dashboard: the page, and the state its socket starts from.
+
+The socket (dashboard.consumers) sends a snapshot first: the outbox sequence number it is
+valid from, and the queue, the operators, new online reports and acute alerts as the
+database holds them. Events follow in sequence order; a page that sees a gap asks for
+everything after its last sequence number (`dashboard_since`). Everything here is what a
+dashboard shows and nothing more: no caller numbers, no names, no narratives.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from accounts.security import permission_required
+from cases.codes import CaseType, Channel
+from cases.models import Case, State
+from cases.services import case_event_payload
+from events.models import OutboxEvent
+from events.services import events_pruned_through
+from hotline.models import Call, CallRole, CallState, PresenceState
+from hotline.presence import (
+    SELF_SETTABLE_STATES,
+    presence_ensure,
+    presence_for_region,
+    presence_set,
+)
+from hotline.selectors import call_queue, call_summary
+
+ANSWER_HOTLINE = "accounts.answer_hotline"
+# A page further behind than this gets a fresh snapshot instead of the events.
+MAX_EVENTS_SINCE = 500
+NEW_REPORTS_HOURS = 24
+NEW_REPORTS_SHOWN = 20
+ACTIVE_CALL_STATES = (CallState.TAKEN, CallState.CONNECTED)
+
+
+def dashboard_region(user: User) -> str:
+    return user.region or settings.VT_REGION
+
+
+def outbox_head() -> int:
+    """The highest sequence number committed. Rows commit in seq order (events.services),
+    so every event up to it is readable."""
+    return OutboxEvent.objects.aggregate(head=Max("seq"))["head"] or 0
+
+
+def _new_online_reports(region: str) -> list[dict[str, Any]]:
+    since = timezone.now() - datetime.timedelta(hours=NEW_REPORTS_HOURS)
+    cases = (
+        Case.objects.filter(region=region, reported_at__gte=since, contacts__channel=Channel.ONLINE)
+        .distinct()
+        .order_by("-reported_at")[:NEW_REPORTS_SHOWN]
+    )
+    return [
+        {
+            **case_event_payload(case),
+            "channel": Channel.ONLINE,
+            "reported_at": case.reported_at.isoformat(),
+        }
+        for case in cases
+    ]
+
+
+def _acute_alerts(region: str) -> list[dict[str, Any]]:
+    cases = Case.objects.filter(region=region, acute=True).exclude(state=State.CLOSED)
+    return [
+        {"case_id": case.pk, "reference": case.reference, "reason": "acute"}
+        for case in cases.order_by("reported_at")
+    ]
+
+
+def dashboard_snapshot(*, user: User) -> dict[str, Any]:
+    """The state a dashboard starts from, valid from sequence number `seq`.
+
+    The head is read *before* the state: whatever the state reads is at least that new,
+    and events after `seq` that it already contains are applied again harmlessly (the
+    page applies each event as "this entity now looks like this").
+    """
+    region = dashboard_region(user)
+    seq = outbox_head()
+    calls = [call_summary(call) for call in call_queue().filter(region=region)]
+    active = Call.objects.filter(region=region, state__in=ACTIVE_CALL_STATES).select_related(
+        "operator"
+    )
+    calls += [call_summary(call) for call in active.order_by("taken_at", "pk")]
+    return {
+        "type": "snapshot",
+        "seq": seq,
+        "now": timezone.now().isoformat(),
+        "region": region,
+        "calls": calls,
+        "operators": presence_for_region(region=region),
+        "reports": _new_online_reports(region),
+        "alerts": _acute_alerts(region),
+    }
+
+
+def dashboard_since(*, user: User, seq: int) -> dict[str, Any]:
+    """Every event of the user's region after `seq`, in order; a snapshot when too far
+    behind, or when `seq` is ahead of the database (it was restored, or reset)."""
+    head = outbox_head()
+    if seq > head:
+        return dashboard_snapshot(user=user)
+    if seq < events_pruned_through():
+        # Some of what came after `seq` was pruned (events.services.events_prune).
+        return dashboard_snapshot(user=user)
+    events = OutboxEvent.objects.filter(
+        region=dashboard_region(user), seq__gt=seq, seq__lte=head
+    ).order_by("seq")
+    batch = list(events[: MAX_EVENTS_SINCE + 1])
+    if len(batch) > MAX_EVENTS_SINCE:
+        return dashboard_snapshot(user=user)
+    return {
+        "type": "events",
+        "since": seq,
+        # The page's new last sequence number: other regions' events fill the holes.
+        "upto": head,
+        "events": [{"type": "event", **event.as_message()} for event in batch],
+    }
+
+
+# --- the page ----------------------------------------------------------------------
+
+
+def _url_pattern(name: str) -> str:
+    """A URL with 0 where the id goes; the page puts in the real one."""
+    try:
+        return reverse(name, args=[0])
+    except NoReverseMatch:
+        return ""
+
+
+def _strings() -> dict[str, Any]:
+    """Everything the script shows, translated here: the script itself holds no text."""
+    return {
+        "roles": {value: str(label) for value, label in CallRole.choices},
+        "presence": {value: str(label) for value, label in PresenceState.choices},
+        "call_states": {value: str(label) for value, label in CallState.choices},
+        "case_types": {value: str(label) for value, label in CaseType.choices},
+        "take": _("Neem aan"),
+        "take_label": _("Neem gesprek %(id)s aan"),
+        "call": _("Gesprek %(id)s"),
+        "acute": _("Acuut"),
+        "priority": _("prioriteit %(n)s"),
+        "waiting": _("wacht %(time)s"),
+        "queue_empty": _("Er wacht op dit moment niemand."),
+        "in_hand_empty": _("Je hebt nu geen gesprek."),
+        "reports_empty": _("Geen nieuwe online meldingen."),
+        "alerts_empty": _("Geen acute meldingen."),
+        "operators_empty": _("Nog niemand aangemeld."),
+        "you": _("jij"),
+        "new_call": _("Nieuw gesprek in de wachtrij: %(role)s"),
+        "new_acute_call": _("Acuut gesprek in de wachtrij: %(role)s"),
+        "new_alert": _("Acuut: dossier %(reference)s"),
+        "new_report": _("Nieuwe online melding: %(reference)s"),
+        "taken": _("Je hebt gesprek %(id)s aangenomen."),
+        "taken_elsewhere": _("Dit gesprek is al aangenomen door een collega of wacht niet meer."),
+        "failed": _("Dat lukte niet. Probeer het opnieuw."),
+        "live": _("Live"),
+        "offline": _("Verbinding verbroken; opnieuw verbinden…"),
+        "connecting": _("Verbinden…"),
+        "presence_saved": _("Je status is nu: %(state)s"),
+        "open_case": _("Dossier openen"),
+        "assessment": _("Veiligheidsbeoordeling"),
+    }
+
+
+@never_cache
+@require_GET
+@permission_required(ANSWER_HOTLINE)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    presence = presence_ensure(user=request.user)
+    return render(
+        request,
+        "dashboard/dashboard.html",
+        {
+            "strings": _strings(),
+            "presence": presence,
+            "presence_choices": [
+                (value, label)
+                for value, label in PresenceState.choices
+                if value in SELF_SETTABLE_STATES
+            ],
+            "take_url": _url_pattern("hotline:take_call"),
+            "case_url": _url_pattern("cases:case_detail"),
+            "assessment_url": _url_pattern("safety_assessment:case_assessment"),
+        },
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+@never_cache
+@require_POST
+@permission_required(ANSWER_HOTLINE)
+def presence_update(request: HttpRequest) -> HttpResponse:
+    state = request.POST.get("state", "")
+    try:
+        presence = presence_set(user=request.user, state=state)
+    except ValueError:
+        error = _("Kies beschikbaar, nazorg of afwezig.")
+        if _wants_json(request):
+            return JsonResponse({"error": error}, status=400)
+        messages.error(request, error)
+        return redirect("dashboard:dashboard")
+    if _wants_json(request):
+        return JsonResponse({"state": presence.state, "label": presence.get_state_display()})
+    return redirect("dashboard:dashboard")
+
+
+@never_cache
+@require_POST
+@permission_required(ANSWER_HOTLINE)
+def heartbeat(request: HttpRequest) -> HttpResponse:
+    """The page calls this while the operator is active (keyboard or mouse in the last
+    minute), so watching the dashboard and working it does not end the session; a
+    dashboard left alone still times out like every other page."""
+    return HttpResponse(status=204)

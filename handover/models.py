@@ -1,0 +1,329 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from privacy.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
+
+# The permission behind the partner role (accounts.roles): the inbox of one's own
+# organisation, and nothing of Veilig Thuis's own case pages.
+USE_PARTNER_INBOX = "handover.use_partner_inbox"
+
+
+class PartnerOrganisation(models.Model):
+    """An organisation Veilig Thuis hands cases over to, and how it receives them.
+
+    Loaded as data (routing/data/organisations.json, migration 0002); an API key for
+    organisations that receive through their own system is issued with
+    `manage.py partner_api_key <slug>`.
+    """
+
+    class Kind(models.TextChoices):
+        CJG = "cjg", _("Centrum voor Jeugd en Gezin")
+        CERTIFIED_INSTITUTION = "certified_institution", _("Gecertificeerde instelling")
+        CHILD_PROTECTION_TABLE = "child_protection_table", _("Jeugdbeschermingstafel")
+        CHILD_PROTECTION_BOARD = "child_protection_board", _("Raad voor de Kinderbescherming")
+        POLICE = "police", _("Politie")
+        SHELTER = "shelter", _("Vrouwenopvang")
+        LOCAL_TEAM = "local_team", _("Wijkteam")
+
+    class ReceivesVia(models.TextChoices):
+        INBOX = "inbox", _("Partnerinbox")
+        API = "api", _("Koppeling (API)")
+        PHONE = "phone", _("Telefonisch")
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("naam"), max_length=200)
+    kind = models.CharField(_("soort"), max_length=30, choices=Kind.choices)
+    region = models.CharField(_("regio"), max_length=50)
+    receives_via = models.CharField(
+        _("ontvangt overdrachten via"), max_length=10, choices=ReceivesVia.choices
+    )
+    active = models.BooleanField(_("actief"), default=True)
+    api_key_id = models.CharField(max_length=40, blank=True, default="")
+    api_secret = EncryptedCharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        db_table = "routing_partnerorganisation"
+        verbose_name = _("partnerorganisatie")
+        verbose_name_plural = _("partnerorganisaties")
+        ordering = ["name"]
+        permissions = [("use_partner_inbox", "Can see and act on the own organisation's handovers")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key_id"],
+                condition=~models.Q(api_key_id=""),
+                name="unique_partner_api_key_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerMembership(models.Model):
+    """Links a user with the partner role to the one organisation they work for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership"
+    )
+    organisation = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.PROTECT, related_name="members"
+    )
+
+    class Meta:
+        db_table = "routing_partnermembership"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.organisation.slug}"
+
+
+class Handover(models.Model):
+    """A case handed to a partner organisation: pending until the partner accepts it.
+
+    The package is what the receiver sees; it is built once, when the handover is made
+    (routing.package), and never holds the reporter's identity without their consent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Wacht op acceptatie")
+        ACCEPTED = "accepted", _("Geaccepteerd")
+        REJECTED = "rejected", _("Geweigerd")
+        ESCALATED = "escalated", _("Niet op tijd geaccepteerd (geëscaleerd)")
+
+    OPEN_STATUSES = (Status.PENDING, Status.ESCALATED)
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="handovers")
+    organisation = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.PROTECT, related_name="handovers"
+    )
+    # The answers the destination rules were evaluated on, and what they proposed.
+    facts = EncryptedJSONField(_("feiten"), default=dict)
+    proposals = models.JSONField(_("voorstellen"), default=list)
+    rule_id = models.CharField(_("regel"), max_length=60, blank=True)
+    override_reason = EncryptedTextField(
+        _("reden voor een andere bestemming"), blank=True, default=""
+    )
+    package = EncryptedJSONField(_("overdrachtspakket"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accept_due = models.DateField(_("accepteren uiterlijk"))
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # A partner user from the inbox; empty when the partner's system decided via the API.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_via = models.CharField(max_length=10, blank=True)
+    decision_reason = EncryptedTextField(_("toelichting"), blank=True, default="")
+
+    class Meta:
+        db_table = "routing_handover"
+        verbose_name = _("overdracht")
+        verbose_name_plural = _("overdrachten")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.organisation_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.override_reason)
+
+
+class ApiNonce(models.Model):
+    """A nonce a partner system used; kept a while so a replayed request is refused."""
+
+    organisation = models.ForeignKey(PartnerOrganisation, on_delete=models.CASCADE)
+    nonce = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "routing_apinonce"
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "nonce"], name="unique_api_nonce")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: nonce {self.pk}"
+
+
+class ApiIdempotencyRecord(models.Model):
+    """The answer given to a request with an Idempotency-Key, to give it again on a retry."""
+
+    organisation = models.ForeignKey(PartnerOrganisation, on_delete=models.CASCADE)
+    key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "routing_apiidempotencyrecord"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key"], name="unique_api_idempotency_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: idempotency key {self.pk}"
+
+
+class MonitoringResult(models.Model):
+    """The outcome of one planned monitoring contact (reports.MonitoringContact)."""
+
+    class Outcome(models.TextChoices):
+        SAFE = "safe", _("Veilig: monitoring loopt door")
+        UNSAFE = "unsafe", _("Onveilig: dossier gaat weer open")
+        CANCELLED = "cancelled", _("Vervallen (dossier heropend)")
+
+    contact = models.OneToOneField(
+        "cases.MonitoringContact", on_delete=models.CASCADE, related_name="result"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    note = EncryptedTextField(_("toelichting"), blank=True, default="")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "routing_monitoringresult"
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.outcome}"
+
+
+class ReferenceIndexRegistration(models.Model):
+    """An organisation's involvement with a child in the reference index (Verwijsindex).
+
+    No content: the child is known only by the blind index of their BSN; siblings are
+    found through the blind indexes of the parents' BSNs (ReferenceIndexParent). The date
+    of birth is kept, encrypted, because who is told depends on the child's age.
+    """
+
+    organisation = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.PROTECT, related_name="reference_registrations"
+    )
+    child_bsn_index = models.CharField(max_length=64, db_index=True)
+    child_date_of_birth = EncryptedDateField()
+    registered_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        db_table = "routing_referenceindexregistration"
+        ordering = ["-registered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: registration {self.pk}"
+
+    def is_active(self, at=None) -> bool:  # type: ignore[no-untyped-def]
+        return self.expires_at > (at or timezone.now())
+
+
+class ReferenceIndexParent(models.Model):
+    """The blind index of a parent's BSN, the family key that finds siblings."""
+
+    registration = models.ForeignKey(
+        ReferenceIndexRegistration, on_delete=models.CASCADE, related_name="parents"
+    )
+    parent_bsn_index = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        db_table = "routing_referenceindexparent"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "parent_bsn_index"], name="unique_registration_parent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: parent {self.pk}"
+
+
+class MatchSignal(models.Model):
+    """Tells an organisation who else is involved, and nothing more."""
+
+    class Kind(models.TextChoices):
+        SAME_CHILD = "same_child", _("Betrokken bij hetzelfde kind")
+        SIBLING = "sibling", _("Betrokken bij een broer of zus")
+
+    registration = models.ForeignKey(
+        ReferenceIndexRegistration, on_delete=models.CASCADE, related_name="signals"
+    )
+    other_registration = models.ForeignKey(
+        ReferenceIndexRegistration, on_delete=models.CASCADE, related_name="+"
+    )
+    other_organisation = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "routing_matchsignal"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "other_registration"], name="unique_match_signal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} ↔ {self.other_organisation_id}"
+
+    def as_message(self) -> dict[str, str]:
+        """What the organisation is told: who else is involved (and whether with this
+        child or a sibling). No name, BSN, date of birth or content."""
+        return {
+            "other_organisation": self.other_organisation.name,
+            "kind": self.kind,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+class Notice(models.Model):
+    """That a registration must be made known to the parents or the child (no content)."""
+
+    class Recipient(models.TextChoices):
+        PARENTS = "parents", _("Ouders")
+        CHILD = "child", _("Kind")
+
+    registration = models.ForeignKey(
+        ReferenceIndexRegistration, on_delete=models.CASCADE, related_name="notices"
+    )
+    recipient = models.CharField(max_length=10, choices=Recipient.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "routing_notice"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "recipient"], name="one_notice_per_recipient"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} → {self.recipient}"

@@ -1,0 +1,515 @@
+"""Writes for routing: handovers, their acceptance and escalation, monitoring results and
+the reference index. Each runs in one transaction, writes the access log and announces
+what dashboards need (non-personal payloads) on commit."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases import services as case_services
+from cases import working_days
+from cases.models import WORK_CASES, Case, MonitoringContact, State
+from events.services import event_record
+from handover import destinations
+from handover.models import (
+    Handover,
+    MatchSignal,
+    MonitoringResult,
+    Notice,
+    PartnerMembership,
+    PartnerOrganisation,
+    ReferenceIndexParent,
+    ReferenceIndexRegistration,
+)
+from handover.package import package_build
+from privacy.access_log import access_record, target_of
+from privacy.blind_index import bsn_index
+
+# States in which the case waits for a partner to accept it (reports.models.State).
+PENDING_HANDOVER_STATES = (State.HANDOVER_LOCAL, State.HANDOVER_JBW, State.CONDITIONS)
+# A request to the Jeugdbeschermingstafel or the Raad is handed over too; the case waits
+# in council_request for its outcome.
+HANDOVER_STATES = (*PENDING_HANDOVER_STATES, State.COUNCIL_REQUEST)
+
+REFERENCE_INDEX_YEARS = 2
+CHILD_IS_TOLD_FROM_AGE = 12
+ONLY_CHILD_IS_TOLD_FROM_AGE = 16
+
+
+class HandoverError(ValueError):
+    """A handover step that cannot be taken; the message is fit for the person asking.
+    `field` names the form field it belongs to, when there is one."""
+
+    def __init__(self, message: str, *, field: str = "", status: int = 400) -> None:
+        super().__init__(message)
+        self.field = field
+        self.status = status
+
+
+class HandoverNotFound(HandoverError):
+    """No such handover for this organisation (another organisation's is not found either)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Deze overdracht bestaat niet."), status=404)
+
+
+def handover_event_payload(handover: Handover) -> dict[str, Any]:
+    """What a dashboard may show: references and dates, nothing about the people."""
+    return {
+        "handover_id": handover.pk,
+        "case_id": handover.case_id,
+        "reference": handover.case.reference,
+        "organisation": handover.organisation.slug,
+        "status": handover.status,
+        "accept_due": handover.accept_due.isoformat(),
+    }
+
+
+def _log(
+    obj: Any,
+    *,
+    by: User | None,
+    action: str,
+    reason: str,
+    organisation: PartnerOrganisation | None = None,
+    allowed: bool = True,
+) -> None:
+    target_type, target_id = target_of(obj)
+    access_record(
+        actor=by,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        allowed=allowed,
+        on_behalf_of=organisation.slug if organisation else "",
+        role=None if by is not None else ("partner-api" if organisation else "system"),
+    )
+
+
+# --- partner organisations and their users ------------------------------------------------
+
+
+def partner_member_add(*, user: User, organisation_slug: str) -> PartnerMembership:
+    organisation = PartnerOrganisation.objects.filter(slug=organisation_slug).first()
+    if organisation is None:
+        slugs = ", ".join(PartnerOrganisation.objects.values_list("slug", flat=True))
+        raise HandoverError(f"Unknown organisation {organisation_slug!r}; choose one of: {slugs}.")
+    membership, _created = PartnerMembership.objects.update_or_create(
+        user=user, defaults={"organisation": organisation}
+    )
+    return membership
+
+
+def partner_api_key_issue(*, organisation: PartnerOrganisation) -> tuple[str, str]:
+    """A new key id and secret for a partner's system; the old pair stops working."""
+    key_id = f"vt_{organisation.slug[:20]}_{secrets.token_hex(6)}"
+    secret = secrets.token_urlsafe(32)
+    organisation.api_key_id = key_id
+    organisation.api_secret = secret
+    organisation.save(update_fields=["api_key_id", "api_secret"])
+    return key_id, secret
+
+
+# --- the handover ----------------------------------------------------------------------------
+
+
+def handover_accept_due(start: datetime.date) -> datetime.date:
+    return working_days.add_working_days(start, settings.HANDOVER_ACCEPT_WORKING_DAYS)
+
+
+def handover_create(
+    *,
+    case_id: int,
+    organisation_slug: str,
+    answers: dict[str, bool],
+    safety_conditions: list[str],
+    facts_for_receiver: str,
+    by: User,
+    override_reason: str = "",
+    language: str = "nl",
+) -> Handover:
+    """Hand the case to an organisation: pending until it accepts.
+
+    The destination rules propose; when staff choose another organisation, the reason
+    is required and recorded.
+    """
+    if not by.has_perm(WORK_CASES):
+        raise HandoverError(_("Overdragen hoort niet bij jouw rol."), status=403)
+    organisation = PartnerOrganisation.objects.filter(slug=organisation_slug, active=True).first()
+    if organisation is None:
+        raise HandoverError(_("Kies een organisatie."), field="organisation")
+    conditions = [line.strip() for line in safety_conditions if line.strip()]
+    if not conditions:
+        raise HandoverError(
+            _("Geef ten minste één veiligheidsvoorwaarde."), field="safety_conditions"
+        )
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.state not in HANDOVER_STATES:
+            raise HandoverError(
+                _('In de fase "%(state)s" kan het dossier niet worden overgedragen.')
+                % {"state": case.get_state_display()},
+                status=409,
+            )
+        if case.handovers.filter(
+            organisation=organisation, status__in=Handover.OPEN_STATUSES
+        ).exists():
+            raise HandoverError(
+                _("Er staat al een overdracht aan deze organisatie open."),
+                field="organisation",
+                status=409,
+            )
+        facts = destinations.facts_for(case, answers)
+        proposals = destinations.propose(facts, language=language)
+        chosen = next((p for p in proposals if p.destination == organisation.slug), None)
+        override_reason = override_reason.strip()
+        if chosen is None and not override_reason:
+            raise HandoverError(
+                _(
+                    "Deze organisatie volgt niet uit de regels. Geef de reden waarom je "
+                    "anders kiest."
+                ),
+                field="override_reason",
+            )
+        handover = Handover.objects.create(
+            case=case,
+            organisation=organisation,
+            facts=facts,
+            proposals=[proposal.as_dict() for proposal in proposals],
+            rule_id=chosen.rule_id if chosen else "",
+            override_reason="" if chosen else override_reason,
+            package=package_build(
+                case, safety_conditions=conditions, facts_for_receiver=facts_for_receiver.strip()
+            ),
+            created_by=by,
+            accept_due=handover_accept_due(timezone.localdate()),
+        )
+        _log(
+            handover,
+            by=by,
+            action="create",
+            reason=f"handover of case {case.pk} to {organisation.slug}"
+            + (" (override)" if handover.overridden else ""),
+        )
+        event_record(
+            kind="handover.created", payload=handover_event_payload(handover), region=case.region
+        )
+    return handover
+
+
+def _locked_open_handover(*, handover_id: int, organisation: PartnerOrganisation) -> Handover:
+    handover = (
+        Handover.objects.select_for_update()
+        .select_related("case", "organisation", "created_by")
+        .filter(pk=handover_id, organisation=organisation)
+        .first()
+    )
+    if handover is None:
+        raise HandoverNotFound()
+    if not handover.is_open:
+        raise HandoverError(
+            _("Over deze overdracht is al besloten: %(status)s.")
+            % {"status": handover.get_status_display()},
+            status=409,
+        )
+    return handover
+
+
+def _actor_for_case(handover: Handover, by: User | None = None) -> User:
+    # A partner user's own answer moves the case in their name. A partner *system* has no
+    # user: the case then moves in the name of the staff member who handed it over (the
+    # Handover keeps who decided and through which channel, and the access log both).
+    if by is not None and by.has_perm("handover.use_partner_inbox"):
+        return by
+    return handover.created_by
+
+
+def handover_accept(
+    *, handover_id: int, organisation: PartnerOrganisation, by: User | None, via: str
+) -> Handover:
+    """The partner accepts: responsibility moves, and the case goes into monitoring (or is
+    closed, for Jeugdbescherming West). A request to the Raad/table waits in its state."""
+    with transaction.atomic():
+        handover = _locked_open_handover(handover_id=handover_id, organisation=organisation)
+        case = handover.case
+        if case.state in PENDING_HANDOVER_STATES:
+            try:
+                case_services.case_accept_handover(
+                    case_id=case.pk, by=_actor_for_case(handover, by)
+                )
+            except case_services.TransitionRefused as refusal:
+                raise HandoverError(str(refusal), status=409) from None
+        handover.status = Handover.Status.ACCEPTED
+        handover.decided_at = timezone.now()
+        handover.decided_by = by
+        handover.decided_via = via
+        handover.save()
+        _log(handover, by=by, action="change", reason="accepted", organisation=organisation)
+        event_record(
+            kind="handover.accepted", payload=handover_event_payload(handover), region=case.region
+        )
+    return handover
+
+
+def handover_reject(
+    *,
+    handover_id: int,
+    organisation: PartnerOrganisation,
+    by: User | None,
+    via: str,
+    reason: str,
+) -> Handover:
+    """The partner refuses, with a reason. When no other handover of the case is open or
+    accepted, the case goes back to the decision."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise HandoverError(_("Geef de reden van de weigering."), field="reason")
+    with transaction.atomic():
+        handover = _locked_open_handover(handover_id=handover_id, organisation=organisation)
+        case = handover.case
+        others = (
+            case.handovers.exclude(pk=handover.pk)
+            .filter(status__in=[*Handover.OPEN_STATUSES, Handover.Status.ACCEPTED])
+            .exists()
+        )
+        case_reason = f"{organisation.name}: {reason}"
+        try:
+            if not others and case.state in PENDING_HANDOVER_STATES:
+                case_services.case_reject_handover(
+                    case_id=case.pk, by=_actor_for_case(handover, by), reason=case_reason
+                )
+            elif not others and case.state == State.COUNCIL_REQUEST:
+                case_services.case_finish_investigation(
+                    case_id=case.pk, by=_actor_for_case(handover), reason=case_reason
+                )
+        except case_services.TransitionRefused as refusal:
+            raise HandoverError(str(refusal), status=409) from None
+        handover.status = Handover.Status.REJECTED
+        handover.decided_at = timezone.now()
+        handover.decided_by = by
+        handover.decided_via = via
+        handover.decision_reason = reason
+        handover.save()
+        _log(handover, by=by, action="change", reason="rejected", organisation=organisation)
+        event_record(
+            kind="handover.rejected", payload=handover_event_payload(handover), region=case.region
+        )
+    return handover
+
+
+def handovers_escalate(*, today: datetime.date | None = None) -> list[int]:
+    """Escalate every pending handover past its acceptance deadline, once.
+
+    Run by `manage.py escalate_handovers`; running it again escalates nothing twice.
+    """
+    today = today or timezone.localdate()
+    escalated: list[int] = []
+    with transaction.atomic():
+        overdue = (
+            Handover.objects.select_for_update()
+            .select_related("case", "organisation")
+            .filter(status=Handover.Status.PENDING, accept_due__lt=today)
+            .order_by("pk")
+        )
+        for handover in overdue:
+            if handover.case.state not in HANDOVER_STATES:
+                # Staff recorded the acceptance on the case page themselves (by phone).
+                continue
+            handover.status = Handover.Status.ESCALATED
+            handover.escalated_at = timezone.now()
+            handover.save(update_fields=["status", "escalated_at"])
+            _log(handover, by=None, action="change", reason="escalated: not accepted in time")
+            event_record(
+                kind="handover.escalated",
+                payload={**handover_event_payload(handover), "audience": "supervisors"},
+                region=handover.case.region,
+            )
+            escalated.append(handover.pk)
+    return escalated
+
+
+# --- monitoring ---------------------------------------------------------------------------------
+
+
+def monitoring_record(*, contact_id: int, outcome: str, note: str, by: User) -> MonitoringResult:
+    """Record a monitoring contact: safe keeps monitoring; unsafe reopens the case."""
+    if not by.has_perm(WORK_CASES):
+        raise HandoverError(_("Monitoring hoort niet bij jouw rol."), status=403)
+    if outcome not in (MonitoringResult.Outcome.SAFE, MonitoringResult.Outcome.UNSAFE):
+        raise HandoverError(_("Kies de uitkomst van het contact."), field="outcome")
+    note = (note or "").strip()
+    if outcome == MonitoringResult.Outcome.UNSAFE and not note:
+        raise HandoverError(_("Beschrijf waarom het niet veilig is."), field="note")
+    with transaction.atomic():
+        contact = (
+            MonitoringContact.objects.select_for_update()
+            .select_related("case")
+            .filter(pk=contact_id)
+            .first()
+        )
+        if contact is None:
+            raise HandoverError(_("Dit monitoringcontact bestaat niet."), status=404)
+        if MonitoringResult.objects.filter(contact=contact).exists():
+            raise HandoverError(_("Dit contact is al vastgelegd."), status=409)
+        if contact.case.state != State.MONITORING:
+            raise HandoverError(_("Het dossier is niet (meer) in monitoring."), status=409)
+        now = timezone.now()
+        result = MonitoringResult.objects.create(
+            contact=contact, outcome=outcome, note=note, by=by, at=now
+        )
+        contact.done_at = now
+        contact.save(update_fields=["done_at"])
+        if outcome == MonitoringResult.Outcome.UNSAFE:
+            case_services.monitoring_outcome_unsafe(case_id=contact.case_id, by=by, reason=note)
+            # The remaining planned contacts lapse; a new handover plans new ones.
+            for remaining in MonitoringContact.objects.filter(
+                case_id=contact.case_id, result__isnull=True
+            ).exclude(pk=contact.pk):
+                MonitoringResult.objects.create(
+                    contact=remaining, outcome=MonitoringResult.Outcome.CANCELLED, by=by, at=now
+                )
+        _log(contact.case, by=by, action="change", reason=f"monitoring contact: {outcome}")
+    return result
+
+
+# --- the reference index (Verwijsindex) ----------------------------------------------------
+
+
+class ReferenceIndexError(ValueError):
+    """A registration that cannot be made; `field` names the input it is about."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _years_later(moment: datetime.datetime, years: int) -> datetime.datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, month=3, day=1)
+
+
+def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - int(before_birthday)
+
+
+def notice_recipients(date_of_birth: datetime.date, on: datetime.date) -> list[str]:
+    """Who is told about a registration: the parents; from 12 the child too; from 16 only
+    the child."""
+    age = age_on(date_of_birth, on)
+    if age >= ONLY_CHILD_IS_TOLD_FROM_AGE:
+        return [Notice.Recipient.CHILD]
+    if age >= CHILD_IS_TOLD_FROM_AGE:
+        return [Notice.Recipient.PARENTS, Notice.Recipient.CHILD]
+    return [Notice.Recipient.PARENTS]
+
+
+def _signal(mine: ReferenceIndexRegistration, theirs: ReferenceIndexRegistration, kind: str):  # type: ignore[no-untyped-def]
+    MatchSignal.objects.get_or_create(
+        registration=mine,
+        other_registration=theirs,
+        defaults={"other_organisation": theirs.organisation, "kind": kind},
+    )
+
+
+def reference_index_register(
+    *,
+    organisation: PartnerOrganisation,
+    child_bsn: str,
+    child_date_of_birth: datetime.date | None,
+    parent_bsns: list[str],
+    by: User | None = None,
+    now: datetime.datetime | None = None,
+) -> ReferenceIndexRegistration:
+    """Register an organisation's involvement with a child, for two years.
+
+    Another organisation's active registration of the same child, or of a child with a
+    parent in common (a sibling), gives both a match signal. Registering the same child
+    again renews the registration.
+    """
+    now = now or timezone.now()
+    child_index = bsn_index(child_bsn or "")
+    if not child_index:
+        raise ReferenceIndexError(_("Dit BSN klopt niet (11-proef)."), field="child_bsn")
+    if child_date_of_birth is None or child_date_of_birth > timezone.localdate(now):
+        raise ReferenceIndexError(
+            _("Geef de geboortedatum van het kind."), field="child_date_of_birth"
+        )
+    parent_indexes = []
+    for raw in parent_bsns:
+        if not (raw or "").strip():
+            continue
+        index = bsn_index(raw)
+        if not index:
+            raise ReferenceIndexError(
+                _("Het BSN van een ouder klopt niet (11-proef)."), field="parent_bsns"
+            )
+        if index == child_index:
+            raise ReferenceIndexError(
+                _("Het BSN van een ouder is gelijk aan dat van het kind."), field="parent_bsns"
+            )
+        parent_indexes.append(index)
+    with transaction.atomic():
+        registration = (
+            ReferenceIndexRegistration.objects.select_for_update()
+            .filter(organisation=organisation, child_bsn_index=child_index, expires_at__gt=now)
+            .first()
+        )
+        if registration is None:
+            registration = ReferenceIndexRegistration.objects.create(
+                organisation=organisation,
+                child_bsn_index=child_index,
+                child_date_of_birth=child_date_of_birth,
+                registered_at=now,
+                expires_at=_years_later(now, REFERENCE_INDEX_YEARS),
+                registered_by=by,
+            )
+            for recipient in notice_recipients(child_date_of_birth, timezone.localdate(now)):
+                Notice.objects.create(registration=registration, recipient=recipient)
+            action = "create"
+        else:
+            registration.expires_at = _years_later(now, REFERENCE_INDEX_YEARS)
+            registration.save(update_fields=["expires_at"])
+            action = "change"
+        for index in parent_indexes:
+            ReferenceIndexParent.objects.get_or_create(
+                registration=registration, parent_bsn_index=index
+            )
+        all_parents = list(registration.parents.values_list("parent_bsn_index", flat=True))
+        others = ReferenceIndexRegistration.objects.filter(expires_at__gt=now).exclude(
+            organisation=organisation
+        )
+        same_child = others.filter(child_bsn_index=child_index)
+        siblings = (
+            others.filter(parents__parent_bsn_index__in=all_parents)
+            .exclude(child_bsn_index=child_index)
+            .distinct()
+            if all_parents
+            else others.none()
+        )
+        for kind, matches in (
+            (MatchSignal.Kind.SAME_CHILD, same_child),
+            (MatchSignal.Kind.SIBLING, siblings),
+        ):
+            for other in matches.select_related("organisation"):
+                _signal(registration, other, kind)
+                _signal(other, registration, kind)
+        _log(
+            registration,
+            by=by,
+            action=action,
+            reason="reference index registration",
+            organisation=organisation,
+        )
+    return registration

@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.security import log_refusal, permission_required
+from cases.access import case_view
+from cases.models import WORK_CASES, Case, MonitoringContact
+from handover import destinations, selectors, services
+from handover.forms import HandoverForm, MonitoringForm, RejectForm
+from handover.models import USE_PARTNER_INBOX, Handover, PartnerOrganisation
+from handover.package import package_for_display
+from privacy.access_log import access_record_request, record_or_refuse
+
+SUPERVISE = "accounts.supervise"
+
+
+# --- staff: handing a case over ------------------------------------------------------------
+
+
+def _organisations_by_slug() -> dict[str, PartnerOrganisation]:
+    return {organisation.slug: organisation for organisation in PartnerOrganisation.objects.all()}
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_http_methods(["GET", "POST"])
+@case_view("view")
+def case_handover(request: HttpRequest, case: Case) -> HttpResponse:
+    """Propose destinations from the rules, and hand the case over with its package."""
+    language = get_language() or "nl"
+    status = 200
+    if request.method == "POST":
+        form = HandoverForm(request.POST)
+        previewing = "preview" in request.POST
+        if previewing:
+            form.is_valid()  # only for the answers; nothing is saved
+        elif form.is_valid():
+            try:
+                handover = services.handover_create(
+                    case_id=case.pk,
+                    organisation_slug=form.cleaned_data["organisation"],
+                    answers=form.answers(),
+                    safety_conditions=form.conditions(),
+                    facts_for_receiver=form.cleaned_data["facts_for_receiver"],
+                    override_reason=form.cleaned_data["override_reason"],
+                    by=request.user,
+                    language=language,
+                )
+            except services.HandoverError as refusal:
+                if refusal.field in form.fields:
+                    form.add_error(refusal.field, str(refusal))
+                else:
+                    form.add_error(None, str(refusal))
+            else:
+                messages.success(
+                    request,
+                    _("Overgedragen aan %(organisation)s; accepteren uiterlijk %(due)s.")
+                    % {
+                        "organisation": handover.organisation.name,
+                        "due": handover.accept_due.strftime("%d-%m-%Y"),
+                    },
+                )
+                return redirect("handover:case_handover", case_id=case.pk)
+        if not previewing:
+            status = 400
+        answers = form.answers()
+    else:
+        answers = destinations.initial_answers(case)
+        form = HandoverForm(initial=answers)
+    proposals = destinations.propose(destinations.facts_for(case, answers), language=language)
+    if request.method == "GET" and proposals:
+        form.initial["organisation"] = proposals[0].destination
+    organisations = _organisations_by_slug()
+    return render(
+        request,
+        "handover/case_handover.html",
+        {
+            "case": case,
+            "form": form,
+            "proposals": [
+                {"proposal": proposal, "organisation": organisations.get(proposal.destination)}
+                for proposal in proposals
+            ],
+            "handovers": selectors.handovers_of_case(case),
+            "may_hand_over": case.state in services.HANDOVER_STATES,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@permission_required(SUPERVISE)
+@require_http_methods(["GET"])
+def escalated(request: HttpRequest) -> HttpResponse:
+    handovers = list(selectors.handovers_escalated(request.user))
+    for handover in handovers:
+        access_record_request(request, action="view", target=handover, reason="escalated list")
+    return render(request, "handover/escalated.html", {"handovers": handovers})
+
+
+# --- partners: the inbox of their own organisation -----------------------------------------
+
+
+def _partner_handover(request: HttpRequest, handover_id: int, *, action: str) -> Handover:
+    """The handover if it is the partner's own organisation's (logged); otherwise a logged
+    refusal: 403 when it exists elsewhere, 404 when it does not exist at all."""
+    return record_or_refuse(
+        request,
+        visible=selectors.handovers_for_partner(request.user),
+        pk=handover_id,
+        action=action,
+        refused_reason="another organisation's handover",
+        refused_log_reason="handover of another organisation",
+    )
+
+
+def _partner_page(
+    request: HttpRequest, handover: Handover, *, reject_form: RejectForm | None = None, status=200
+) -> HttpResponse:
+    return render(
+        request,
+        "handover/partner_handover.html",
+        {
+            "handover": handover,
+            "package": package_for_display(handover.package),
+            "reject_form": reject_form or RejectForm(),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@permission_required(USE_PARTNER_INBOX)
+@require_http_methods(["GET"])
+def partner_inbox(request: HttpRequest) -> HttpResponse:
+    organisation = selectors.partner_organisation_of(request.user)
+    handovers = list(selectors.handovers_for_organisation(organisation))
+    access_record_request(
+        request,
+        action="view",
+        target_type="handover.handover",
+        target_id=",".join(str(handover.pk) for handover in handovers)[:100] or "-",
+        reason=f"partner inbox {organisation.slug if organisation else '(no organisation)'}",
+    )
+    return render(
+        request,
+        "handover/partner_inbox.html",
+        {"organisation": organisation, "handovers": handovers},
+    )
+
+
+@never_cache
+@permission_required(USE_PARTNER_INBOX)
+@require_http_methods(["GET"])
+def partner_handover(request: HttpRequest, handover_id: int) -> HttpResponse:
+    return _partner_page(request, _partner_handover(request, handover_id, action="view"))
+
+
+@never_cache
+@permission_required(USE_PARTNER_INBOX)
+@require_POST
+def partner_accept(request: HttpRequest, handover_id: int) -> HttpResponse:
+    handover = _partner_handover(request, handover_id, action="change")
+    try:
+        services.handover_accept(
+            handover_id=handover.pk,
+            organisation=handover.organisation,
+            by=request.user,
+            via="inbox",
+        )
+    except services.HandoverError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("partner:handover", handover_id=handover.pk)
+    messages.success(request, _("Overdracht geaccepteerd. Jullie zijn nu verantwoordelijk."))
+    return redirect("partner:inbox")
+
+
+@never_cache
+@permission_required(USE_PARTNER_INBOX)
+@require_POST
+def partner_reject(request: HttpRequest, handover_id: int) -> HttpResponse:
+    handover = _partner_handover(request, handover_id, action="change")
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.handover_reject(
+                handover_id=handover.pk,
+                organisation=handover.organisation,
+                by=request.user,
+                via="inbox",
+                reason=form.cleaned_data["reason"],
+            )
+        except services.HandoverError as refusal:
+            form.add_error("reason" if refusal.field == "reason" else None, str(refusal))
+        else:
+            messages.success(request, _("Overdracht geweigerd; Veilig Thuis is op de hoogte."))
+            return redirect("partner:inbox")
+    return _partner_page(request, handover, reject_form=form, status=400)
+
+
+# --- monitoring --------------------------------------------------------------------------------
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_http_methods(["GET"])
+def monitoring_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "handover/monitoring.html",
+        {"tasks": selectors.monitoring_tasks(request.user), "today": timezone.localdate()},
+    )
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_http_methods(["GET", "POST"])
+def monitoring_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = MonitoringContact.objects.select_related("case").filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404
+    if not Case.objects.visible_to(request.user).filter(pk=contact.case_id).exists():
+        access_record_request(
+            request,
+            action="change" if request.method == "POST" else "view",
+            target=contact.case,
+            allowed=False,
+            reason="monitoring contact outside need-to-know",
+        )
+        log_refusal(request, reason="case outside need-to-know")
+        raise PermissionDenied
+    access_record_request(
+        request, action="change" if request.method == "POST" else "view", target=contact.case
+    )
+    form = MonitoringForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = services.monitoring_record(
+                    contact_id=contact.pk,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                )
+            except services.HandoverError as refusal:
+                form.add_error(
+                    refusal.field if refusal.field in form.fields else None, str(refusal)
+                )
+            else:
+                if result.outcome == result.Outcome.UNSAFE:
+                    messages.warning(
+                        request,
+                        _("Dossier %(ref)s is heropend.") % {"ref": contact.case.reference},
+                    )
+                else:
+                    messages.success(request, _("Het contact is vastgelegd."))
+                return redirect("monitoring:list")
+        status = 400
+    return render(
+        request,
+        "handover/monitoring_contact.html",
+        {"contact": contact, "form": form},
+        status=status,
+    )

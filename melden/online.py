@@ -1,0 +1,371 @@
+"""Online reports by professionals: the steps, server-side drafts, rate limits and submit.
+
+The browser keeps nothing but its session cookie. The session holds a random draft token;
+the database holds the token's hash and the answers, encrypted, for a limited time. On
+submit one transaction creates the case and its contact, the outbox event that puts the
+report on the operators' dashboards, and the confirmation mail (reference only).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Team
+from accounts.security import client_ip
+from cases.codes import AFWEGINGSKADER_QUESTIONS, CaseType, Channel, ContactRole
+from cases.models import Case
+from cases.services import IntakeData, case_flag_acute, intake_register
+from melden.forms import (
+    AnonymityStep,
+    ClientStep,
+    MeldcodeStepForm,
+    PeopleFormSet,
+    ReportAnywayForm,
+    ReporterStep,
+    ReviewStep,
+    SituationStep,
+)
+from melden.models import OnlineReportDraft
+from outgoing_mail import sending as outbox
+from outgoing_mail.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+security_log = logging.getLogger("veiligthuis.security")
+
+SESSION_KEY = "online_report_draft"
+SUBMITTED_KEY = "online_report_submitted"
+PEOPLE_PREFIX = "people"
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    slug: str
+    title: Any
+    form: type[forms.Form]
+
+
+STEPS = [
+    Step(1, "reporter", gettext_lazy("Over u"), ReporterStep),
+    Step(2, "meldcode", gettext_lazy("Meldcode en afwegingskader"), MeldcodeStepForm),
+    Step(3, "client", gettext_lazy("Is de cliënt ingelicht?"), ClientStep),
+    Step(4, "situation", gettext_lazy("Betrokkenen en situatie"), SituationStep),
+    Step(5, "anonymity", gettext_lazy("Anonimiteit tegenover het gezin"), AnonymityStep),
+    Step(6, "review", gettext_lazy("Controleren en versturen"), ReviewStep),
+]
+STEP_COUNT = len(STEPS)
+REVIEW_STEP = STEP_COUNT
+
+
+def step(number: int) -> Step:
+    return STEPS[number - 1]
+
+
+class IncompleteReport(Exception):
+    """A step's stored answers no longer pass validation; the user must fix that step."""
+
+    def __init__(self, step_number: int) -> None:
+        super().__init__(step_number)
+        self.step_number = step_number
+
+
+# --- raw answers ------------------------------------------------------------------------------
+
+
+def raw_answers(form: forms.Form | forms.BaseFormSet, post: Any) -> dict[str, Any]:
+    """The posted values of the form's own fields only (never the honeypot), as the draft
+    keeps them: lists for fields that take several values."""
+    if isinstance(form, forms.BaseFormSet):
+        raw = raw_answers(form.management_form, post)
+        for sub in form.forms:
+            raw.update(raw_answers(sub, post))
+        return raw
+    raw: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        if name == "website":
+            continue
+        key = form.add_prefix(name)
+        if isinstance(field, forms.MultipleChoiceField):
+            raw[key] = [str(v) for v in post.getlist(key)]
+        elif key in post:
+            raw[key] = str(post.get(key))
+    return raw
+
+
+def people_formset(data: dict[str, Any] | None) -> forms.BaseFormSet:
+    return PeopleFormSet(data, prefix=PEOPLE_PREFIX)
+
+
+# --- drafts -------------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _expiry(now: datetime.datetime) -> datetime.datetime:
+    return now + datetime.timedelta(minutes=settings.ONLINE_REPORT_DRAFT_MINUTES)
+
+
+def drafts_purge_expired(now: datetime.datetime | None = None) -> int:
+    deleted, _per_model = OnlineReportDraft.objects.filter(
+        expires_at__lte=now or timezone.now()
+    ).delete()
+    return deleted
+
+
+def draft_for(request: HttpRequest) -> OnlineReportDraft | None:
+    """This session's unexpired draft, if any. Expired drafts go on every access."""
+    drafts_purge_expired()
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str) or not token:
+        return None
+    return OnlineReportDraft.objects.filter(token_hash=_token_hash(token)).first()
+
+
+def draft_start(request: HttpRequest) -> OnlineReportDraft:
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    draft = OnlineReportDraft.objects.create(
+        token_hash=_token_hash(token),
+        data={},
+        created_at=now,
+        updated_at=now,
+        expires_at=_expiry(now),
+    )
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = token
+    return draft
+
+
+def draft_save_step(*, draft: OnlineReportDraft, number: int, raw: dict[str, Any]) -> None:
+    now = timezone.now()
+    data = dict(draft.data or {})
+    data[str(number)] = raw
+    draft.data = data
+    draft.step_reached = min(max(draft.step_reached, number + 1), STEP_COUNT)
+    draft.updated_at = now
+    draft.expires_at = _expiry(now)
+    draft.save(update_fields=["data", "step_reached", "updated_at", "expires_at"])
+
+
+def draft_set(*, draft: OnlineReportDraft, key: str, raw: dict[str, Any] | None) -> None:
+    data = dict(draft.data or {})
+    if raw is None:
+        data.pop(key, None)
+    else:
+        data[key] = raw
+    draft.data = data
+    draft.save(update_fields=["data"])
+
+
+def draft_discard(request: HttpRequest) -> None:
+    token = request.session.pop(SESSION_KEY, None)
+    if isinstance(token, str) and token:
+        OnlineReportDraft.objects.filter(token_hash=_token_hash(token)).delete()
+
+
+def stored(draft: OnlineReportDraft | None, number: int) -> dict[str, Any] | None:
+    if draft is None:
+        return None
+    value = (draft.data or {}).get(str(number))
+    return value if isinstance(value, dict) else None
+
+
+# --- the afwegingskader on a draft ---------------------------------------------------------------
+
+
+def meldcode_outcome(draft: OnlineReportDraft) -> str | None:
+    form = MeldcodeStepForm(stored(draft, 2))
+    return form.outcome() if form.is_bound and form.is_valid() else None
+
+
+def acute_reported(draft: OnlineReportDraft | None) -> bool:
+    return bool(draft and (stored(draft, 1) or {}).get("acute") == "yes")
+
+
+def needs_advice_page(draft: OnlineReportDraft) -> bool:
+    """The answers say no report is needed and the professional has not chosen to report
+    anyway: offer a consultation instead. Acute danger always goes through as a report."""
+    if acute_reported(draft):
+        return False
+    if meldcode_outcome(draft) not in ("no_report", "consult"):
+        return False
+    anyway = ReportAnywayForm((draft.data or {}).get("report_anyway"))
+    return not (anyway.is_bound and anyway.is_valid())
+
+
+# --- rate limits per address ---------------------------------------------------------------------
+
+
+def rate_limited(request: HttpRequest, kind: str) -> bool:
+    """Count one `kind` ("post" or "submit") for the caller's address in this hour.
+
+    The address is kept in the cache only as a keyed hash. When the cache is down a report
+    is let through: better one spammer too many than one report lost.
+    """
+    limit = {
+        "post": settings.ONLINE_REPORT_POSTS_PER_HOUR,
+        "submit": settings.ONLINE_REPORT_SUBMISSIONS_PER_HOUR,
+    }[kind]
+    hour = int(timezone.now().timestamp() // 3600)
+    address = salted_hmac("online-report-rate", client_ip(request) or "unknown").hexdigest()
+    key = f"online-report:{kind}:{address[:32]}:{hour}"
+    try:
+        cache.add(key, 0, timeout=3600)
+        count = cache.incr(key)
+    except Exception:
+        logger.warning("rate limit cache unavailable; letting the request through", exc_info=True)
+        return False
+    if count > limit:
+        security_log.warning(
+            "online report rate limit: kind=%s ip=%s count=%s", kind, client_ip(request), count
+        )
+        return True
+    return False
+
+
+def log_honeypot(request: HttpRequest, number: int) -> None:
+    security_log.warning(
+        "online report honeypot filled: step=%s ip=%s (nothing saved)", number, client_ip(request)
+    )
+
+
+# --- review and submit ---------------------------------------------------------------------
+
+
+def _valid(form: forms.Form | forms.BaseFormSet, number: int) -> forms.Form | forms.BaseFormSet:
+    if not form.is_bound or not form.is_valid():
+        raise IncompleteReport(number)
+    return form
+
+
+def validated_steps(draft: OnlineReportDraft) -> dict[str, Any]:
+    """Every step's stored answers, validated again. IncompleteReport names the first step
+    that is missing or no longer valid."""
+    reporter = _valid(ReporterStep(stored(draft, 1)), 1)
+    meldcode = _valid(MeldcodeStepForm(stored(draft, 2)), 2)
+    if needs_advice_page(draft):
+        raise IncompleteReport(2)
+    client = _valid(ClientStep(stored(draft, 3)), 3)
+    situation = _valid(SituationStep(stored(draft, 4)), 4)
+    people = _valid(people_formset(stored(draft, 4)), 4)
+    anonymity = _valid(AnonymityStep(stored(draft, 5)), 5)
+    anyway = ReportAnywayForm((draft.data or {}).get("report_anyway"))
+    return {
+        "reporter": reporter.cleaned_data,
+        "meldcode": meldcode.cleaned_data,
+        "answers": meldcode.answers(),
+        "outcome": meldcode.outcome(),
+        "report_anyway": anyway.cleaned_data if anyway.is_bound and anyway.is_valid() else None,
+        "client": client.cleaned_data,
+        "situation": situation.cleaned_data,
+        "people": [form.to_service_data() for form in people.forms if form.has_changed()],
+        "anonymity": anonymity.cleaned_data,
+    }
+
+
+def intake_from(steps: dict[str, Any], *, language: str) -> IntakeData:
+    reporter, client, situation = steps["reporter"], steps["client"], steps["situation"]
+    anonymity = steps["anonymity"]
+    towards_family = anonymity["anonymity_requested"] == "yes"
+    anyway = steps["report_anyway"]
+    meldcode = {
+        "source": "online",
+        "steps": sorted(steps["meldcode"].get("steps") or []),
+        "afwegingskader": steps["answers"],
+        "afwegingskader_outcome": steps["outcome"],
+        "report_anyway": bool(anyway),
+        "report_anyway_reason": (anyway or {}).get("report_anyway_reason", ""),
+        "client_informed": client["client_informed"],
+        "client_not_informed_reason": (
+            client.get("client_not_informed_reason", "")
+            if client["client_informed"] == "no"
+            else ""
+        ),
+        "anonymous_towards_family": towards_family,
+        "anonymity_ground": anonymity.get("anonymity_ground", "") if towards_family else "",
+        "anonymity_explanation": (
+            anonymity.get("anonymity_explanation", "") if towards_family else ""
+        ),
+        "acute_reported": reporter["acute"] == "yes",
+    }
+    contact = {
+        "channel": Channel.ONLINE,
+        "role": ContactRole.PROFESSIONAL,
+        # A professional always identifies to Veilig Thuis; anonymity towards the family
+        # is the separate flag in meldcode and the case's disclosure consent.
+        "anonymous": False,
+        "is_reporter": True,
+        "name": reporter["name"],
+        "phone": reporter["phone"],
+        "email": reporter["email"],
+        "organisation": reporter["organisation"],
+        "profession": reporter["profession"],
+        "language": language,
+        "meldcode": meldcode,
+    }
+    case = {
+        "case_type": CaseType.REPORT,
+        "acute": False,  # set through case_flag_acute, which also alerts the supervisors
+        "violence_forms": list(situation["violence_forms"]),
+        "account": situation["account"],
+        "address": {
+            key: situation.get(key, "")
+            for key in ("postcode", "house_number", "addition", "street", "city")
+        },
+        "reporter_consents_to_disclosure": not towards_family,
+    }
+    return IntakeData(contact=contact, case=case, people=steps["people"])
+
+
+def confirmation_mail(reference: str) -> tuple[str, str]:
+    subject = _("Ontvangstbevestiging van uw melding")
+    body = render_to_string("melden/email/confirmation.txt", {"reference": reference})
+    return subject, body
+
+
+def online_report_submit(*, draft: OnlineReportDraft) -> Case:
+    """Turn a complete draft into a case in intake, in one transaction."""
+    steps = validated_steps(draft)
+    intake = intake_from(steps, language=translation.get_language() or settings.LANGUAGE_CODE)
+    team = None
+    if settings.ONLINE_REPORTS_TEAM:
+        team = Team.objects.filter(name=settings.ONLINE_REPORTS_TEAM).first()
+    with transaction.atomic():
+        case = intake_register(intake=intake, by=None, team=team)
+        if intake.contact["meldcode"]["acute_reported"]:
+            case = case_flag_acute(
+                case_id=case.pk, by=None, reason="online report: acute danger reported"
+            )
+        subject, body = confirmation_mail(case.reference)
+        outbox.email_queue(
+            purpose=OutgoingEmail.Purpose.CONFIRMATION,
+            recipient=intake.contact["email"],
+            subject=subject,
+            body=body,
+            case_id=case.pk,
+        )
+        draft.delete()
+    return case
+
+
+def afwegingskader_rows(answers: dict[str, bool | None]) -> list[tuple[Any, str]]:
+    labels = {True: _("Ja"), False: _("Nee"), None: "—"}
+    return [(label, labels[answers.get(slug)]) for slug, label in AFWEGINGSKADER_QUESTIONS]

@@ -1,0 +1,272 @@
+"""Staff pages: handing a case over, escalated handovers, monitoring tasks, createstaff."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from accounts.models import User
+from cases.codes import Decision
+from cases.models import MonitoringContact, State
+from handover.models import Handover, MonitoringResult, PartnerMembership
+from handover.services import handover_accept, handovers_escalate
+from privacy.models import AccessLogEntry
+from tests.handover.conftest import decided_case, handed_over
+
+pytestmark = pytest.mark.django_db
+
+
+def handover_form(**overrides) -> dict:
+    data = {
+        "upbringing_questions": "on",
+        "organisation": "cjg-den-haag",
+        "override_reason": "",
+        "safety_conditions": "Geen geweld in het bijzijn van de kinderen\nOuders nemen hulp aan",
+        "facts_for_receiver": "Twee kinderen; moeder wil hulp.",
+    }
+    data.update(overrides)
+    return data
+
+
+# --- handing over --------------------------------------------------------------------------
+
+
+def test_the_handover_page_proposes_a_destination_with_its_reason(
+    operator_client, operator, supervisor
+):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_JBW)
+    response = operator_client.get(reverse("handover:case_handover", args=[case.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Jeugdbescherming West" in page
+    assert "Er geldt een kinderbeschermingsmaatregel" in page
+
+
+def test_staff_hand_a_case_over_from_the_page(operator_client, operator, supervisor):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    response = operator_client.post(
+        reverse("handover:case_handover", args=[case.pk]), handover_form()
+    )
+    assert response.status_code == 302
+    handover = Handover.objects.get(case=case)
+    assert handover.rule_id == "upbringing_questions"
+    assert handover.package["safety_conditions"] == [
+        "Geen geweld in het bijzijn van de kinderen",
+        "Ouders nemen hulp aan",
+    ]
+
+
+def test_previewing_the_proposal_saves_nothing(operator_client, operator, supervisor):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    response = operator_client.post(
+        reverse("handover:case_handover", args=[case.pk]),
+        {"perpetrator_seeks_help": "on", "preview": "1"},
+    )
+    assert response.status_code == 200
+    assert "plegerhulp via het wijkteam" in response.content.decode()
+    assert not Handover.objects.exists()
+
+
+def test_choosing_otherwise_without_a_reason_shows_the_error_next_to_the_field(
+    operator_client, operator, supervisor
+):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    response = operator_client.post(
+        reverse("handover:case_handover", args=[case.pk]),
+        handover_form(organisation="wijkteams-den-haag"),
+    )
+    assert response.status_code == 400
+    assert 'id="id_override_reason_error"' in response.content.decode()
+    assert not Handover.objects.exists()
+
+
+def test_a_handover_without_safety_conditions_shows_the_error_next_to_the_field(
+    operator_client, operator, supervisor
+):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    response = operator_client.post(
+        reverse("handover:case_handover", args=[case.pk]), handover_form(safety_conditions="")
+    )
+    assert response.status_code == 400
+    assert 'id="id_safety_conditions_error"' in response.content.decode()
+    assert not Handover.objects.exists()
+
+
+def test_staff_outside_need_to_know_cannot_hand_a_case_over_and_it_is_logged(
+    operator, other_operator, supervisor
+):
+    from django.test import Client
+
+    from tests.conftest import log_in_fully
+
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    client = log_in_fully(Client(), other_operator)
+    response = client.post(reverse("handover:case_handover", args=[case.pk]), handover_form())
+    assert response.status_code == 403
+    assert not Handover.objects.exists()
+    assert AccessLogEntry.objects.filter(
+        target_type="cases.case", target_id=str(case.pk), allowed=False
+    ).exists()
+
+
+def test_a_partner_cannot_use_the_staff_handover_page(cjg_client, operator, supervisor):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    response = cjg_client.get(reverse("handover:case_handover", args=[case.pk]))
+    assert response.status_code == 403
+
+
+def test_supervisors_see_escalated_handovers(supervisor_client, operator, supervisor):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    handover = handed_over(case, operator)
+    handovers_escalate(today=handover.accept_due + datetime.timedelta(days=1))
+    response = supervisor_client.get(reverse("handover:escalated"))
+    assert response.status_code == 200
+    assert case.reference in response.content.decode()
+
+
+def test_operators_are_refused_the_escalation_list(operator_client):
+    assert operator_client.get(reverse("handover:escalated")).status_code == 403
+
+
+# --- monitoring ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def monitored(operator, supervisor, cjg):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    handover = handed_over(case, operator)
+    handover_accept(handover_id=handover.pk, organisation=cjg, by=None, via="api")
+    return case
+
+
+def test_monitoring_contacts_are_tasks_with_due_dates(operator_client, monitored):
+    response = operator_client.get(reverse("monitoring:list"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count(monitored.reference) == 3
+    assert "3 maanden na overdracht" in page
+
+
+def test_a_safe_monitoring_contact_is_done_and_the_case_stays_in_monitoring(
+    operator_client, monitored
+):
+    first = MonitoringContact.objects.filter(case=monitored).first()
+    response = operator_client.post(
+        reverse("monitoring:contact", args=[first.pk]), {"outcome": "safe", "note": ""}
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    monitored.refresh_from_db()
+    assert first.done_at is not None
+    assert first.result.outcome == MonitoringResult.Outcome.SAFE
+    assert monitored.state == State.MONITORING
+
+
+def test_an_unsafe_monitoring_contact_reopens_the_case(operator_client, monitored):
+    first = MonitoringContact.objects.filter(case=monitored).first()
+    response = operator_client.post(
+        reverse("monitoring:contact", args=[first.pk]),
+        {"outcome": "unsafe", "note": "Nieuwe incidenten; vader weer thuis."},
+    )
+    assert response.status_code == 302
+    monitored.refresh_from_db()
+    assert monitored.state == State.INTAKE
+    outcomes = set(
+        MonitoringResult.objects.filter(contact__case=monitored).values_list("outcome", flat=True)
+    )
+    assert outcomes == {"unsafe", "cancelled"}
+    assert (
+        "Geen monitoringcontacten te doen."
+        in operator_client.get(reverse("monitoring:list")).content.decode()
+    )
+
+
+def test_an_unsafe_outcome_needs_a_note_and_changes_nothing_without_one(operator_client, monitored):
+    first = MonitoringContact.objects.filter(case=monitored).first()
+    response = operator_client.post(
+        reverse("monitoring:contact", args=[first.pk]), {"outcome": "unsafe", "note": ""}
+    )
+    assert response.status_code == 400
+    assert 'id="id_note_error"' in response.content.decode()
+    monitored.refresh_from_db()
+    assert monitored.state == State.MONITORING
+    assert not MonitoringResult.objects.exists()
+
+
+def test_a_monitoring_contact_without_an_outcome_is_refused(operator_client, monitored):
+    first = MonitoringContact.objects.filter(case=monitored).first()
+    response = operator_client.post(reverse("monitoring:contact", args=[first.pk]), {})
+    assert response.status_code == 400
+    assert not MonitoringResult.objects.exists()
+
+
+def test_staff_outside_need_to_know_cannot_record_monitoring_and_it_is_logged(
+    other_operator, monitored
+):
+    from django.test import Client
+
+    from tests.conftest import log_in_fully
+
+    client = log_in_fully(Client(), other_operator)
+    first = MonitoringContact.objects.filter(case=monitored).first()
+    response = client.post(reverse("monitoring:contact", args=[first.pk]), {"outcome": "safe"})
+    assert response.status_code == 403
+    assert not MonitoringResult.objects.exists()
+    assert AccessLogEntry.objects.filter(
+        target_type="cases.case", target_id=str(monitored.pk), allowed=False
+    ).exists()
+
+
+def test_a_partner_cannot_see_monitoring(cjg_client):
+    assert cjg_client.get(reverse("monitoring:list")).status_code == 403
+
+
+# --- partner accounts ---------------------------------------------------------------------------
+
+
+def test_createstaff_makes_a_partner_of_an_organisation(db, capsys):
+    call_command(
+        "createstaff",
+        "--role",
+        "partner",
+        "--username",
+        "pien",
+        "--organisation",
+        "cjg-den-haag",
+        "--no-qr",
+    )
+    user = User.objects.get(username="pien")
+    assert user.role == "partner"
+    assert PartnerMembership.objects.get(user=user).organisation.slug == "cjg-den-haag"
+    assert user.totpdevice_set.filter(confirmed=True).exists()
+
+
+def test_createstaff_refuses_a_partner_without_an_organisation(db):
+    with pytest.raises(CommandError, match="--organisation"):
+        call_command("createstaff", "--role", "partner", "--username", "pien", "--no-qr")
+    assert not User.objects.filter(username="pien").exists()
+
+
+def test_createstaff_refuses_an_unknown_organisation_and_creates_no_user(db):
+    with pytest.raises(CommandError, match="Unknown organisation"):
+        call_command(
+            "createstaff",
+            "--role",
+            "partner",
+            "--username",
+            "pien",
+            "--organisation",
+            "nergens",
+            "--no-qr",
+        )
+    assert not User.objects.filter(username="pien").exists()
+
+
+def test_partner_api_key_prints_a_key_once(db, capsys):
+    call_command("partner_api_key", "jeugdbescherming-west")
+    out = capsys.readouterr().out
+    assert "Key id: vt_jeugdbescherming-wes" in out
+    assert "Secret (shown once): " in out

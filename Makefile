@@ -61,9 +61,12 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
+# Ruff, the import contracts in pyproject.toml ([tool.importlinter]) and mypy with the Django plugin.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy .
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -8,14 +8,35 @@ PORT ?= 8000
 # `make run SIMULATE=30` also plays 30 simulated calls to 0800-2000 so the dashboard shows life.
 SIMULATE ?=
 
-.PHONY: run test install lint format messages screenshots diagram clean-dev bench bench-supervisor
+.PHONY: run test install lint format lock messages screenshots diagram clean-dev bench bench-supervisor
 
-$(STAMP): pyproject.toml
+# The venv holds exactly what requirements/lock.txt pins, checked against its hashes; the
+# project itself goes in editable on top without resolving anything afresh (--no-deps), built
+# with the locked setuptools (--no-build-isolation).
+$(STAMP): requirements/lock.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--no-build-isolation -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve the lock files after changing dependencies in pyproject.toml or requirements/*.in.
+# Pins already in requirements/lock.txt are kept where they still fit; `make lock UPGRADE=1`
+# moves every package to the newest version its range allows. Both files are for CPython 3.11
+# on linux x86_64 and carry PyPI's hashes. requirements/runtime.txt (the Docker image) is the
+# same pins without the test extra and the tools.
+UPGRADE ?=
+LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" \
+	--index-url https://pypi.org/simple
+lock: install
+	$(LOCK) $(if $(UPGRADE),--upgrade) --extra test -o requirements/lock.txt \
+		pyproject.toml requirements/build.in requirements/tools.in
+	$(LOCK) -c requirements/lock.txt -o requirements/runtime.txt \
+		pyproject.toml requirements/build.in
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -40,9 +61,12 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
+# Ruff, the import contracts in pyproject.toml ([tool.importlinter]) and mypy with the Django plugin.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy .
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -263,6 +263,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Test runs only: tests/conftest.py sets TEST_FAST_PASSWORD_HASHER=1, so the Daphne servers the
+# browser tests start can check the MD5 hashes the test process wrote, instead of every test
+# user costing a full PBKDF2 run. Not a deployment setting, so read directly rather than
+# through config.env (and not listed in .env.example); production refuses it.
+if os.environ.get("TEST_FAST_PASSWORD_HASHER", "").strip():
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "TEST_FAST_PASSWORD_HASHER is for test runs; unset it when DJANGO_ENV=production."
+        )
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 OTP_TOTP_ISSUER = "Veilig Thuis"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -13,6 +15,20 @@ from accounts.models import User
 from accounts.services import staff_create
 
 PASSWORD = "een-lang-wachtwoord-voor-tests"
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hash test passwords with MD5: PBKDF2's rounds are the slowest part of making a user.
+
+    pytest-django has loaded the settings before this runs, so this process switches by
+    override; the variable makes config/settings.py do the same in the Daphne servers the
+    browser tests start, which must verify the hashes this process wrote.
+    """
+    from django.test.utils import override_settings
+
+    os.environ["TEST_FAST_PASSWORD_HASHER"] = "1"
+    override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS).enable()
 
 
 def make_staff(username: str, role: str, team: str = "Team Centrum") -> User:

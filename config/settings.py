@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "handover",
     "dashboard",
     "supervision",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -295,7 +295,10 @@ function renderInHand() {
       node.classList.toggle("is-acute", c.acute);
       const parts = [el("strong", { text: format(T.call, { id: c.call_id }) })];
       if (c.acute) parts.push(el("span", { className: "badge acute-badge", text: T.acute }));
-      parts.push(el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state}` }));
+      parts.push(el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state} · ` }));
+      // The intake starts with the contact role the caller chose in the menu (cases.codes).
+      const intake = `${root.dataset.intakeUrl}?caller=${encodeURIComponent(c.role)}`;
+      parts.push(el("a", { href: intake, text: T.start_intake }));
       node.replaceChildren(...parts);
     },
   );

@@ -1,7 +1,7 @@
 // The operators' live dashboard. Plain ES module, no build step, no text of its own:
 // every string comes translated from the page (#dashboard-strings).
 //
-// Protocol (hotline/consumers.py): the socket sends a snapshot with its sequence number,
+// Protocol (dashboard/consumers.py): the socket sends a snapshot with its sequence number,
 // then events in sequence order. An event further ahead than lastSeq + 1 means we missed
 // something: we ask for everything since lastSeq and hold newer events until the answer
 // arrives. Every event says "this call / operator / case now looks like this", so applying

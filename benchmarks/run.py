@@ -479,6 +479,7 @@ class Bench:
 
     async def online_reports(self) -> dict:
         import aiohttp
+
         from tests.melden.helpers import STEP_DATA
 
         token_pattern = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

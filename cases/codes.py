@@ -4,6 +4,8 @@ a change of meaning gets a new code and a new VIOLENCE_CODES_VERSION."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +66,44 @@ class ContactRole(models.TextChoices):
     OTHER = "other", _("Anders")
 
 
+class CallerChoice(models.TextChoices):
+    """What a caller chose in the hotline's menu (hotline's Call.role). The hotline asks it
+    and the queue orders by it; CALLER_CONTACT below says which contact it becomes. It lives
+    here, not in hotline, because cases never imports hotline and must read the choice."""
+
+    UNKNOWN = "unknown", _("onbekend")
+    VICTIM = "victim", _("slachtoffer")
+    BYSTANDER = "bystander", _("omstander")
+    PROFESSIONAL = "professional", _("professional")
+    PERPETRATOR = "perpetrator", _("pleger")
+    CHILD = "child", _("kind of jongere")
+
+
+@dataclass(frozen=True)
+class CallerContact:
+    """The contact a menu choice becomes: its role, and whether a minor calls about
+    themselves (Contact.is_minor_about_self)."""
+
+    role: ContactRole
+    minor_about_self: bool = False
+
+
+# The one translation from the caller's menu choice to the contact on the case. A caller
+# who chose nothing (UNKNOWN) has no entry: the operator asks rather than guesses.
+CALLER_CONTACT: dict[str, CallerContact] = {
+    CallerChoice.VICTIM: CallerContact(ContactRole.VICTIM),
+    CallerChoice.BYSTANDER: CallerContact(ContactRole.BYSTANDER),
+    CallerChoice.PROFESSIONAL: CallerContact(ContactRole.PROFESSIONAL),
+    CallerChoice.PERPETRATOR: CallerContact(ContactRole.PERPETRATOR),
+    CallerChoice.CHILD: CallerContact(ContactRole.VICTIM, minor_about_self=True),
+}
+
+
+def caller_contact(choice: str) -> CallerContact | None:
+    """The contact for a stored menu choice; None when the caller chose nothing we know."""
+    return CALLER_CONTACT.get(choice)
+
+
 class Channel(models.TextChoices):
     PHONE = "phone", _("Telefoon")
     ONLINE = "online", _("Online melding")
@@ -99,7 +139,7 @@ class MeldcodeStep(models.TextChoices):
     VIOLENCE_WEIGHED = "violence_weighed", _("Geweld gewogen")
 
 
-# The afwegingskader: five questions, in order; see reports.rules.afwegingskader_outcome.
+# The afwegingskader: five questions, in order; see cases.rules.afwegingskader_outcome.
 AFWEGINGSKADER_QUESTIONS: list[tuple[str, str]] = [
     ("suspicion", _("1. Heb ik een vermoeden van huiselijk geweld of kindermishandeling?")),
     ("acute_or_structural", _("2. Is er sprake van acute en/of structurele onveiligheid?")),

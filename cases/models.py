@@ -57,7 +57,7 @@ WORK_CASES = "accounts.answer_hotline"
 DECIDE_CASES = "cases.decide_case"
 
 
-# --- transition conditions: each returns True or False; reports.rules explains why ----
+# --- transition conditions: each returns True or False; cases.rules explains why ----
 
 
 def assessment_is_complete(case: Case) -> bool:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.security import permission_required
 from cases import selectors, services
 from cases.access import case_view
-from cases.codes import CaseType
+from cases.codes import CaseType, caller_contact
 from cases.forms import CaseForm, ContactForm, PeopleFormSet, StepForm
 from cases.models import Case, State
 
@@ -38,11 +38,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _contact_initial(request: HttpRequest) -> dict[str, object]:
+    """An intake started from a call in hand: the caller's menu choice (?caller=) fills in
+    the contact's role, through the one table that translates it."""
+    contact = caller_contact(request.GET.get("caller", ""))
+    if contact is None:
+        return {}
+    return {"role": contact.role, "is_minor_about_self": contact.minor_about_self}
+
+
 def _intake_forms(request: HttpRequest) -> tuple[CaseForm, ContactForm, PeopleFormSet]:
     data = request.POST if request.method == "POST" else None
     case_form = CaseForm(data, prefix="case")
     case_type = (data or {}).get("case-case_type", CaseType.ADVICE)
-    contact_form = ContactForm(data, prefix="contact", case_type=case_type)
+    contact_form = ContactForm(
+        data, prefix="contact", case_type=case_type, initial=_contact_initial(request)
+    )
     people = PeopleFormSet(data, prefix="people")
     return case_form, contact_form, people
 

@@ -25,12 +25,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.security import permission_required
-from cases.codes import CaseType, Channel
+from cases.codes import CallerChoice, CaseType, Channel
 from cases.models import Case, State
 from cases.services import case_event_payload
 from events.models import OutboxEvent
 from events.services import events_pruned_through
-from hotline.models import Call, CallRole, CallState, PresenceState
+from hotline.models import Call, CallState, PresenceState
 from hotline.presence import (
     SELF_SETTABLE_STATES,
     presence_ensure,
@@ -146,7 +146,7 @@ def _url_pattern(name: str) -> str:
 def _strings() -> dict[str, Any]:
     """Everything the script shows, translated here: the script itself holds no text."""
     return {
-        "roles": {value: str(label) for value, label in CallRole.choices},
+        "roles": {value: str(label) for value, label in CallerChoice.choices},
         "presence": {value: str(label) for value, label in PresenceState.choices},
         "call_states": {value: str(label) for value, label in CallState.choices},
         "case_types": {value: str(label) for value, label in CaseType.choices},
@@ -175,6 +175,7 @@ def _strings() -> dict[str, Any]:
         "presence_saved": _("Je status is nu: %(state)s"),
         "open_case": _("Dossier openen"),
         "assessment": _("Veiligheidsbeoordeling"),
+        "start_intake": _("Intake starten"),
     }
 
 
@@ -196,6 +197,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "take_url": _url_pattern("hotline:take_call"),
             "case_url": _url_pattern("cases:case_detail"),
+            "intake_url": reverse("cases:intake_new"),
             "assessment_url": _url_pattern("safety_assessment:case_assessment"),
         },
     )

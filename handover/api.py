@@ -1,5 +1,5 @@
 """The partner API: partner systems list their organisation's handovers and accept or
-reject them. Authenticated per organisation by an HMAC signature (routing.signing), not
+reject them. Authenticated per organisation by an HMAC signature (handover.signing), not
 by a session, so /api/partner/ is a public path for the 2FA middleware and exempt from
 CSRF. Writes are idempotent through the Idempotency-Key header."""
 

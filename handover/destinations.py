@@ -1,9 +1,9 @@
 """Destination rules: from the decision and the facts of a case, which organisation(s)
 to hand over to, and why, in words.
 
-The rules are data (routing/rules/destinations.json); `propose` is a pure function of the
+The rules are data (handover/rules/destinations.json); `propose` is a pure function of the
 rules and the facts, so every rule can be tested without a database. Staff may choose
-another destination; the handover then records their reason (routing.services).
+another destination; the handover then records their reason (handover.services).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ USE_PARTNER_INBOX = "handover.use_partner_inbox"
 class PartnerOrganisation(models.Model):
     """An organisation Veilig Thuis hands cases over to, and how it receives them.
 
-    Loaded as data (routing/data/organisations.json, migration 0002); an API key for
+    Loaded as data (handover/data/organisations.json, migration 0002); an API key for
     organisations that receive through their own system is issued with
     `manage.py partner_api_key <slug>`.
     """
@@ -89,7 +89,7 @@ class Handover(models.Model):
     """A case handed to a partner organisation: pending until the partner accepts it.
 
     The package is what the receiver sees; it is built once, when the handover is made
-    (routing.package), and never holds the reporter's identity without their consent.
+    (handover.package), and never holds the reporter's identity without their consent.
     """
 
     class Status(models.TextChoices):

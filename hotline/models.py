@@ -6,16 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.codes import CallerChoice
 from privacy.fields import EncryptedCharField
-
-
-class CallRole(models.TextChoices):
-    UNKNOWN = "unknown", _("onbekend")
-    VICTIM = "victim", _("slachtoffer")
-    BYSTANDER = "bystander", _("omstander")
-    PROFESSIONAL = "professional", _("professional")
-    PERPETRATOR = "perpetrator", _("pleger")
-    CHILD = "child", _("kind of jongere")
 
 
 class CallState(models.TextChoices):
@@ -60,7 +52,10 @@ class Call(models.Model):
     withheld = models.BooleanField(default=False)
     simulated = models.BooleanField(default=False)
     language = models.CharField(max_length=2, default="nl")
-    role = models.CharField(max_length=20, choices=CallRole.choices, default=CallRole.UNKNOWN)
+    # The caller's menu choice; cases.codes.CALLER_CONTACT says which contact it becomes.
+    role = models.CharField(
+        max_length=20, choices=CallerChoice.choices, default=CallerChoice.UNKNOWN
+    )
     acute = models.BooleanField(default=False)
     region = models.CharField(max_length=50, blank=True, default="")
     region_source = models.CharField(max_length=20, blank=True, default="")

@@ -7,16 +7,52 @@ English voice read Dutch to a frightened caller. Both versions are reviewed toge
 
 from __future__ import annotations
 
+from cases.codes import CallerChoice
+
 VOICE_LANGUAGE = {"nl": "nl-NL", "en": "en-GB"}
 
-# Keys of the role menu, the same in both languages.
-ROLE_KEYS = {
-    "1": "victim",
-    "2": "bystander",
-    "3": "professional",
-    "4": "perpetrator",
-    "5": "child",
-}
+# The role menu, in the order it is read: key (the same in both languages), the caller's
+# choice as the case vocabulary names it, and what the caller hears for it.
+ROLE_MENU: list[tuple[str, CallerChoice, dict[str, str]]] = [
+    (
+        "1",
+        CallerChoice.VICTIM,
+        {"nl": "Gaat het over uzelf, druk 1.", "en": "If this is about yourself, press 1."},
+    ),
+    (
+        "2",
+        CallerChoice.BYSTANDER,
+        {
+            "nl": "Maakt u zich zorgen om iemand anders, druk 2.",
+            "en": "If you are worried about someone else, press 2.",
+        },
+    ),
+    (
+        "3",
+        CallerChoice.PROFESSIONAL,
+        {
+            "nl": "Belt u als professional, druk 3.",
+            "en": "If you are calling as a professional, press 3.",
+        },
+    ),
+    (
+        "4",
+        CallerChoice.PERPETRATOR,
+        {
+            "nl": "Wilt u hulp omdat u zelf geweld gebruikt, druk 4.",
+            "en": "If you want help because you use violence yourself, press 4.",
+        },
+    ),
+    (
+        "5",
+        CallerChoice.CHILD,
+        {
+            "nl": "Ben je een kind of jongere, druk 5.",
+            "en": "If you are a child or young person, press 5.",
+        },
+    ),
+]
+ROLE_KEYS: dict[str, CallerChoice] = {key: choice for key, choice, _ in ROLE_MENU}
 KEY_ENGLISH = "8"
 KEY_CANT_TALK = "9"
 KEY_MENU = "0"
@@ -52,12 +88,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "en": "We did not recognise that postcode.",
     },
     "role_menu": {
-        "nl": "Gaat het over uzelf, druk 1. Maakt u zich zorgen om iemand anders, druk 2. "
-        "Belt u als professional, druk 3. Wilt u hulp omdat u zelf geweld gebruikt, druk 4. "
-        "Ben je een kind of jongere, druk 5.",
-        "en": "If this is about yourself, press 1. If you are worried about someone else, "
-        "press 2. If you are calling as a professional, press 3. If you want help because "
-        "you use violence yourself, press 4. If you are a child or young person, press 5.",
+        language: " ".join(said[language] for _, _, said in ROLE_MENU) for language in ("nl", "en")
     },
     "ask_acute": {
         "nl": "Is er op dit moment gevaar voor iemand? Druk 1 voor ja, 2 voor nee.",

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from cases.codes import CallerChoice
 from events.services import event_record
 from hotline import presence, twilio_rest
 from hotline.models import (
     Call,
     CallOutcome,
-    CallRole,
     CallState,
     CallTransition,
     PendingAction,
@@ -164,7 +164,7 @@ def call_transfer(*, call: Call, number: str) -> Call:
 
 
 def call_role_choose(*, call: Call, role: str) -> Call:
-    if role not in CallRole.values:
+    if role not in CallerChoice.values:
         raise ValueError(f"unknown role {role!r}")
     with transaction.atomic():
         call = _lock(call)

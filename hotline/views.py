@@ -16,9 +16,10 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from accounts.security import log_refusal, permission_required
+from cases.codes import CallerChoice
 from cases.models import Case, Contact
 from hotline import callbacks, services, twilio_rest, twiml
-from hotline.models import Call, Callback, CallRole, CallState, PendingAction
+from hotline.models import Call, Callback, CallState, PendingAction
 from hotline.prompts import (
     KEY_ACUTE_YES,
     KEY_CALLBACK_CONFIRM,
@@ -114,7 +115,7 @@ def _menu_role(call: Call, digits: str) -> HttpResponse:
         if call.menu_attempts < services.MAX_MENU_ATTEMPTS:
             return twiml_response(twiml.role_menu(language=call.language))
         # Twice no answer: a caller who cannot choose still gets a person.
-        role = CallRole.UNKNOWN
+        role = CallerChoice.UNKNOWN
     call = services.call_role_choose(call=call, role=role)
     return twiml_response(twiml.acute_question(language=call.language))
 

@@ -81,9 +81,6 @@ class StepForm(forms.Form):
     def honeypot_filled(self) -> bool:
         return bool((self.data.get(HONEYPOT_FIELD) or "").strip())
 
-    def step_fields(self) -> list[str]:
-        return [name for name in self.fields if name != HONEYPOT_FIELD]
-
 
 # --- step 1: the professional -------------------------------------------------------------
 

@@ -1,7 +1,4 @@
-"""Models behind online reports: server-side drafts, the email outbox and feedback letters.
-
-Imported at the bottom of reports.models so Django registers them with the reports app.
-"""
+"""Models behind online reports: server-side drafts and feedback letters."""
 
 from __future__ import annotations
 

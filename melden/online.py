@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Team
 from accounts.security import client_ip
-from cases.codes import AFWEGINGSKADER_QUESTIONS, CaseType, Channel, ContactRole
+from cases.codes import CaseType, Channel, ContactRole
 from cases.models import Case
 from cases.services import IntakeData, case_flag_acute, intake_register
 from melden.forms import (
@@ -364,8 +364,3 @@ def online_report_submit(*, draft: OnlineReportDraft) -> Case:
         )
         draft.delete()
     return case
-
-
-def afwegingskader_rows(answers: dict[str, bool | None]) -> list[tuple[Any, str]]:
-    labels = {True: _("Ja"), False: _("Nee"), None: "—"}
-    return [(label, labels[answers.get(slug)]) for slug, label in AFWEGINGSKADER_QUESTIONS]

@@ -4,7 +4,7 @@ from safety_assessment import views
 
 app_name = "safety_assessment"
 
-# Included at the root: these sit beside the case pages of reports.urls under /cases/.
+# Included at the root: these sit beside the case pages of cases.urls under /cases/.
 urlpatterns = [
     path("cases/<int:case_id>/assessment/", views.case_assessment, name="case_assessment"),
     path(

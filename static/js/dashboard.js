@@ -1,7 +1,7 @@
 // The operators' live dashboard. Plain ES module, no build step, no text of its own:
 // every string comes translated from the page (#dashboard-strings).
 //
-// Protocol (hotline/consumers.py): the socket sends a snapshot with its sequence number,
+// Protocol (dashboard/consumers.py): the socket sends a snapshot with its sequence number,
 // then events in sequence order. An event further ahead than lastSeq + 1 means we missed
 // something: we ask for everything since lastSeq and hold newer events until the answer
 // arrives. Every event says "this call / operator / case now looks like this", so applying
@@ -295,7 +295,10 @@ function renderInHand() {
       node.classList.toggle("is-acute", c.acute);
       const parts = [el("strong", { text: format(T.call, { id: c.call_id }) })];
       if (c.acute) parts.push(el("span", { className: "badge acute-badge", text: T.acute }));
-      parts.push(el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state}` }));
+      parts.push(el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state} · ` }));
+      // The intake starts with the contact role the caller chose in the menu (cases.codes).
+      const intake = `${root.dataset.intakeUrl}?caller=${encodeURIComponent(c.role)}`;
+      parts.push(el("a", { href: intake, text: T.start_intake }));
       node.replaceChildren(...parts);
     },
   );

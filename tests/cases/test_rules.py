@@ -1,4 +1,4 @@
-"""Separate handling per contact role: one test per rule in reports.rules."""
+"""Separate handling per contact role: one test per rule in cases.rules."""
 
 from __future__ import annotations
 

@@ -192,3 +192,18 @@ def test_the_system_never_calls_anyone_back_on_its_own(twilio, fake_twilio_api):
     twilio.queue_result(call.sid, "leave")
     twilio.status(call.sid, "completed", 5)
     assert fake_twilio_api.requests == []
+
+
+def test_the_key_a_caller_presses_becomes_the_contact_role_of_the_intake(twilio, operator_client):
+    from cases.codes import CallerChoice, ContactRole
+
+    sid = new_sid()
+    twilio.voice(sid)
+    twilio.menu(sid, "role", "5")  # "Ben je een kind of jongere"
+    call = Call.objects.get(sid=sid)
+    assert call.role == CallerChoice.CHILD
+    response = operator_client.get("/cases/new/", {"caller": call.role})
+    assert response.context["contact_form"].initial == {
+        "role": ContactRole.VICTIM,
+        "is_minor_about_self": True,
+    }

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import roles
-from cases.codes import Channel
+from cases.codes import CallerChoice, Channel
 from dashboard.views import dashboard_snapshot
 from events.models import OutboxEvent
 from hotline import services
@@ -52,6 +52,9 @@ def test_the_dashboard_page_loads_its_script_and_strings_and_marks_the_operator_
     strings = json.loads(data.split("<")[0])
     assert strings["take"] == "Neem aan"
     assert strings["roles"]["victim"] == "slachtoffer"
+    # A call's role is shown in the menu's own vocabulary, the one the intake translates.
+    assert strings["roles"] == {value: str(label) for value, label in CallerChoice.choices}
+    assert 'data-intake-url="/cases/new/"' in page
     assert OperatorPresence.objects.get(user=operator).state == PresenceState.AVAILABLE
     assert presence_events() == [
         {"username": "olga", "state": "available", "since": presence_events()[0]["since"]}

@@ -32,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = options["organisation"]
         if options["role"] == roles.PARTNER and not organisation:
-            raise CommandError("A partner needs --organisation <slug> (see routing/data).")
+            raise CommandError("A partner needs --organisation <slug> (see handover/data).")
         if organisation and options["role"] != roles.PARTNER:
             raise CommandError("--organisation is only for --role partner.")
         try:

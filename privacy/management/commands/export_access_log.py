@@ -1,7 +1,7 @@
 """manage.py export_access_log: answer an inspection request or an audit with a CSV file.
 
     export_access_log --actor anouk --output anouk.csv
-    export_access_log --target reports.case:12 --target reports.contact:40
+    export_access_log --target cases.case:12 --target cases.contact:40
     export_access_log --person-bsn 111222333 --on-behalf-of "inzageverzoek 2026-014"
 
 Every export is itself written to the access log.
@@ -27,7 +27,7 @@ def parse_target(raw: str) -> tuple[str, str]:
     match = TARGET.match(raw.strip())
     if not match:
         raise CommandError(
-            f"--target {raw!r} is not TYPE:ID, e.g. reports.case:12 (app.model and a database id)."
+            f"--target {raw!r} is not TYPE:ID, e.g. cases.case:12 (app.model and a database id)."
         )
     return match["type"], match["id"]
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--actor", default="", help="Username of a member of staff")
         parser.add_argument(
-            "--target", action="append", default=[], help="TYPE:ID, e.g. reports.case:12"
+            "--target", action="append", default=[], help="TYPE:ID, e.g. cases.case:12"
         )
         parser.add_argument("--person-bsn", default="", help="Every record about this BSN")
         parser.add_argument("--person-phone", default="", help="Every record about this number")

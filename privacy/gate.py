@@ -52,7 +52,7 @@ from privacy.models import AccessLogEntry
 
 M = TypeVar("M", bound=models.Model)
 
-TARGET_ID_LENGTH = AccessLogEntry._meta.get_field("target_id").max_length or 64
+TARGET_ID_LENGTH: int = getattr(AccessLogEntry._meta.get_field("target_id"), "max_length", 64)
 
 
 def _action_for(request: HttpRequest, action: str | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 
 security_log = logging.getLogger("veiligthuis.security")
@@ -31,32 +32,52 @@ def client_ip(request: HttpRequest) -> str:
     return remote
 
 
-def log_refusal(request: HttpRequest, *, reason: str) -> None:
-    """Record that someone was refused. Never includes request data, only who and where."""
-    user = getattr(request, "user", None)
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    role = getattr(user, "role", "anonymous") if user_id else "anonymous"
-    match = getattr(request, "resolver_match", None)
-    view_name = match.view_name if match else "?"
-    from privacy.access_log import access_record
+# Sent for every refusal `log_refusal` reports, with request, reason and view_name. The
+# privacy app writes the refused row of the access log from it (privacy/apps.py), so that
+# accounts needs no import of privacy: privacy depends on accounts, never the reverse.
+access_refused = Signal()
 
-    access_record(
-        actor=user if user_id else None,
-        action="view",
-        target_type="page",
-        target_id=view_name,
-        allowed=False,
-        reason=reason,
-        ip_address=client_ip(request) or None,
-    )
+
+def security_log_line(
+    *, user_id: object, role: str, view: str, method: str, ip: str, reason: str
+) -> None:
+    """The one format of the security log's refusal line (alerting greps for it)."""
     security_log.warning(
         "access refused: user=%s role=%s view=%s method=%s ip=%s reason=%s",
         user_id,
         role,
-        view_name,
-        request.method,
-        client_ip(request),
+        view,
+        method,
+        ip,
         reason,
+    )
+
+
+def view_name_of(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else "?"
+
+
+def log_refusal(request: HttpRequest, *, reason: str, page_row: bool = True) -> None:
+    """Record that someone was refused. Never includes request data, only who and where.
+
+    With `page_row` the access log also gets a refused row for the page (written by the
+    privacy app on `access_refused`); the access gate (privacy.gate) passes False because
+    it writes the refused row for the record itself.
+    """
+    user = getattr(request, "user", None)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    role = getattr(user, "role", "anonymous") if user_id else "anonymous"
+    view_name = view_name_of(request)
+    if page_row:
+        access_refused.send(sender=log_refusal, request=request, reason=reason, view_name=view_name)
+    security_log_line(
+        user_id=user_id,
+        role=role,
+        view=view_name,
+        method=request.method or "",
+        ip=client_ip(request),
+        reason=reason,
     )
 
 

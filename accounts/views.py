@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors, services
 from accounts.forms import StaffLoginForm, TokenForm
 from accounts.models import User
+from accounts.roles import SUPERVISE
 from accounts.security import client_ip, permission_required
 
 
@@ -99,14 +100,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@permission_required("accounts.supervise")
+@permission_required(SUPERVISE)
 @require_http_methods(["GET"])
 def staff_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/staff_list.html", {"staff": selectors.staff_overview()})
 
 
 @never_cache
-@permission_required("accounts.supervise")
+@permission_required(SUPERVISE)
 @require_POST
 def staff_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id)

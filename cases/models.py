@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
+from accounts import roles
 from cases import working_days
 from cases.codes import (
     VIOLENCE_CODES_VERSION,
@@ -52,9 +53,10 @@ DECISION_TARGETS: dict[str, str] = {
 }
 OPEN_STATES = [state for state in State.values if state != State.CLOSED]
 
-# The permissions behind the transitions (see accounts.roles for who holds them).
-WORK_CASES = "accounts.answer_hotline"
-DECIDE_CASES = "cases.decide_case"
+# The permissions behind the transitions (accounts.roles is the table; these stay
+# importable from here for the modules that use them).
+WORK_CASES = roles.WORK_CASES
+DECIDE_CASES = roles.DECIDE_CASES
 
 
 # --- transition conditions: each returns True or False; cases.rules explains why ----
@@ -79,7 +81,7 @@ def may_close(case: Case) -> bool:
 
 def may_record_handover_response(case: Case, user: Any) -> bool:
     """Staff register a partner's answer; a partner user may give their own."""
-    return user.has_perm(WORK_CASES) or user.has_perm("handover.use_partner_inbox")
+    return user.has_perm(WORK_CASES) or user.has_perm(roles.USE_PARTNER_INBOX)
 
 
 def may_start_assessment(case: Case) -> bool:
@@ -95,9 +97,9 @@ class CaseQuerySet(models.QuerySet):
         report must reach someone); supervisors see their region. Everyone else nothing."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        if user.has_perm("accounts.supervise"):
+        if user.has_perm(roles.SUPERVISE):
             return self.filter(region=user.region)
-        if user.has_perm("accounts.answer_hotline"):
+        if user.has_perm(roles.ANSWER_HOTLINE):
             mine = Q(created_by=user) | Q(assigned_to=user)
             if user.team_id:
                 mine |= Q(team_id=user.team_id)

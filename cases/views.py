@@ -1,21 +1,22 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.roles import WORK_CASES
 from accounts.security import permission_required
 from cases import selectors, services
-from cases.access import case_view
+from cases.access import case_for, case_view
 from cases.codes import CaseType, caller_contact
 from cases.forms import CaseForm, ContactForm, PeopleFormSet, StepForm
 from cases.models import Case, State
-
-WORK_CASES = "accounts.answer_hotline"
+from privacy.gate import list_viewed
 
 
 @never_cache
@@ -31,6 +32,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = list(Case.objects.visible_to(request.user).filter(reference=reference))
     else:
         cases = selectors.cases_for(request.user, state=state)
+    list_viewed(
+        request,
+        list_name="cases.case_list",
+        records=cases,
+        reason=f"case list state={state or 'all'}" + (f" q={reference}" if reference else ""),
+    )
     return render(
         request,
         "cases/case_list.html",
@@ -181,8 +188,10 @@ def case_step(request: HttpRequest, case: Case, step: str) -> HttpResponse:
 @require_POST
 @case_view("change")
 def case_link(request: HttpRequest, case: Case, other_id: int) -> HttpResponse:
-    other = Case.objects.visible_to(request.user).filter(pk=other_id).first()
-    if other is None:
+    try:
+        # Through the gate, so a refusal is logged like any other; the page stays.
+        other = case_for(request, other_id, action="change")
+    except (PermissionDenied, Http404):
         messages.error(request, _("Dat dossier valt buiten jouw toegang; vraag je leidinggevende."))
         return redirect("cases:case_detail", case_id=case.pk)
     matched_on = ",".join(sorted(request.POST.getlist("matched_on")))[:100]

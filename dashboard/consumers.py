@@ -8,7 +8,6 @@ they are published, and on request everything after a sequence number.
 from __future__ import annotations
 
 import asyncio
-import logging
 from importlib import import_module
 from typing import Any
 
@@ -21,11 +20,10 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from dashboard.views import ANSWER_HOTLINE, dashboard_region, dashboard_since, dashboard_snapshot
+from accounts.roles import ANSWER_HOTLINE
+from dashboard.views import dashboard_region, dashboard_since, dashboard_snapshot
 from events.relay import relay_start_in_background
 from events.services import group_for_region
-
-security_log = logging.getLogger("veiligthuis.security")
 
 # Close code for "your session ended": the page reloads and lands on the login page.
 CLOSE_SESSION_ENDED = 4401
@@ -76,25 +74,17 @@ def _still_admitted(user_id: int, session_key: str | None) -> str:
 
 
 def _log_refusal(scope: dict[str, Any], user: Any, reason: str) -> None:
-    from privacy.access_log import access_record
+    """The refused handshake through the access gate: an access-log row and a security line."""
+    from privacy.gate import refusal_record
 
-    is_user = user is not None and user.is_authenticated
     client = scope.get("client") or ["", 0]
-    access_record(
-        actor=user if is_user else None,
-        action="view",
+    refusal_record(
+        actor=user,
         target_type="page",
         target_id="ws:dashboard",
-        allowed=False,
         reason=reason,
-        ip_address=client[0] or None,
-    )
-    security_log.warning(
-        "access refused: user=%s role=%s view=ws:dashboard ip=%s reason=%s",
-        user.pk if is_user else None,
-        getattr(user, "role", "anonymous") if is_user else "anonymous",
-        client[0],
-        reason,
+        ip=client[0] or "",
+        view="ws:dashboard",
     )
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from accounts.roles import ANSWER_HOTLINE
 from accounts.security import permission_required
 from cases.codes import CallerChoice, CaseType, Channel
 from cases.models import Case, State
@@ -39,7 +40,6 @@ from hotline.presence import (
 )
 from hotline.selectors import call_queue, call_summary
 
-ANSWER_HOTLINE = "accounts.answer_hotline"
 # A page further behind than this gets a fresh snapshot instead of the events.
 MAX_EVENTS_SINCE = 500
 NEW_REPORTS_HOURS = 24

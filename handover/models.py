@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
 from privacy.fields import (
     EncryptedCharField,
     EncryptedDateField,
@@ -14,7 +15,7 @@ from privacy.fields import (
 
 # The permission behind the partner role (accounts.roles): the inbox of one's own
 # organisation, and nothing of Veilig Thuis's own case pages.
-USE_PARTNER_INBOX = "handover.use_partner_inbox"
+USE_PARTNER_INBOX = roles.USE_PARTNER_INBOX
 
 
 class PartnerOrganisation(models.Model):

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -10,17 +9,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.security import log_refusal, permission_required
+from accounts.roles import SUPERVISE, USE_PARTNER_INBOX, WORK_CASES
+from accounts.security import permission_required
 from cases.access import case_view
-from cases.models import WORK_CASES, Case, MonitoringContact
+from cases.models import Case, MonitoringContact
 from handover import destinations, selectors, services
 from handover.forms import HandoverForm, MonitoringForm, RejectForm
-from handover.models import USE_PARTNER_INBOX, Handover, PartnerOrganisation
+from handover.models import Handover, PartnerOrganisation
 from handover.package import package_for_display
-from privacy.access_log import access_record_request, record_or_refuse
-
-SUPERVISE = "accounts.supervise"
-
+from privacy.gate import list_viewed, protected_record
 
 # --- staff: handing a case over ------------------------------------------------------------
 
@@ -101,8 +98,9 @@ def case_handover(request: HttpRequest, case: Case) -> HttpResponse:
 @require_http_methods(["GET"])
 def escalated(request: HttpRequest) -> HttpResponse:
     handovers = list(selectors.handovers_escalated(request.user))
-    for handover in handovers:
-        access_record_request(request, action="view", target=handover, reason="escalated list")
+    list_viewed(
+        request, list_name="handover.escalated", records=handovers, reason="escalated handovers"
+    )
     return render(request, "handover/escalated.html", {"handovers": handovers})
 
 
@@ -112,7 +110,7 @@ def escalated(request: HttpRequest) -> HttpResponse:
 def _partner_handover(request: HttpRequest, handover_id: int, *, action: str) -> Handover:
     """The handover if it is the partner's own organisation's (logged); otherwise a logged
     refusal: 403 when it exists elsewhere, 404 when it does not exist at all."""
-    return record_or_refuse(
+    return protected_record(
         request,
         visible=selectors.handovers_for_partner(request.user),
         pk=handover_id,
@@ -143,11 +141,10 @@ def _partner_page(
 def partner_inbox(request: HttpRequest) -> HttpResponse:
     organisation = selectors.partner_organisation_of(request.user)
     handovers = list(selectors.handovers_for_organisation(organisation))
-    access_record_request(
+    list_viewed(
         request,
-        action="view",
-        target_type="handover.handover",
-        target_id=",".join(str(handover.pk) for handover in handovers)[:100] or "-",
+        list_name="handover.partner_inbox",
+        records=handovers,
         reason=f"partner inbox {organisation.slug if organisation else '(no organisation)'}",
     )
     return render(
@@ -213,10 +210,10 @@ def partner_reject(request: HttpRequest, handover_id: int) -> HttpResponse:
 @permission_required(WORK_CASES)
 @require_http_methods(["GET"])
 def monitoring_list(request: HttpRequest) -> HttpResponse:
+    tasks = list(selectors.monitoring_tasks(request.user))
+    list_viewed(request, list_name="handover.monitoring", records=tasks, reason="monitoring tasks")
     return render(
-        request,
-        "handover/monitoring.html",
-        {"tasks": selectors.monitoring_tasks(request.user), "today": timezone.localdate()},
+        request, "handover/monitoring.html", {"tasks": tasks, "today": timezone.localdate()}
     )
 
 
@@ -224,21 +221,15 @@ def monitoring_list(request: HttpRequest) -> HttpResponse:
 @permission_required(WORK_CASES)
 @require_http_methods(["GET", "POST"])
 def monitoring_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = MonitoringContact.objects.select_related("case").filter(pk=contact_id).first()
-    if contact is None:
-        raise Http404
-    if not Case.objects.visible_to(request.user).filter(pk=contact.case_id).exists():
-        access_record_request(
-            request,
-            action="change" if request.method == "POST" else "view",
-            target=contact.case,
-            allowed=False,
-            reason="monitoring contact outside need-to-know",
-        )
-        log_refusal(request, reason="case outside need-to-know")
-        raise PermissionDenied
-    access_record_request(
-        request, action="change" if request.method == "POST" else "view", target=contact.case
+    contact = protected_record(
+        request,
+        visible=MonitoringContact.objects.select_related("case").filter(
+            case__in=Case.objects.visible_to(request.user)
+        ),
+        pk=contact_id,
+        action=None,
+        refused_reason="monitoring contact outside need-to-know",
+        logged_as=lambda contact: contact.case,
     )
     form = MonitoringForm(request.POST or None)
     status = 200

@@ -14,12 +14,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import SUPERVISE
 from hotline.models import Call
 from privacy.retention import RetentionPolicy, TombstoneData, register_policy
 
 
 def _visible_to(user: Any) -> Any:
-    if user is None or user.has_perm("accounts.supervise"):
+    if user is None or user.has_perm(SUPERVISE):
         return Call.objects.all()
     return Call.objects.none()
 

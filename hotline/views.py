@@ -6,8 +6,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
-from accounts.security import log_refusal, permission_required
+from accounts.roles import ANSWER_HOTLINE
+from accounts.security import permission_required
 from cases.codes import CallerChoice
 from cases.models import Case, Contact
 from hotline import callbacks, services, twilio_rest, twiml
@@ -32,11 +32,9 @@ from hotline.regions import transfer_number_for
 from hotline.selectors import call_by_sid, call_queue_position, call_summary
 from hotline.signature import twilio_webhook
 from hotline.signature import twiml as twiml_response
-from privacy.access_log import access_record_request
+from privacy.gate import protected_record
 
 logger = logging.getLogger(__name__)
-
-ANSWER_HOTLINE = "accounts.answer_hotline"
 
 
 def _digits(request: HttpRequest) -> str:
@@ -298,29 +296,12 @@ def token(request: HttpRequest) -> JsonResponse:
 @permission_required(ANSWER_HOTLINE)
 def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
     """The operator's "Veilig terugbellen": the only way this system ever rings anyone."""
-    contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None:
-        access_record_request(
-            request,
-            action="view",
-            target_type="cases.contact",
-            target_id=contact_id,
-            allowed=False,
-            reason="no such contact",
-        )
-        raise Http404
-    case = Case.objects.visible_to(request.user).filter(pk=contact.case_id).first()
-    if case is None:
-        access_record_request(
-            request,
-            action="view",
-            target_type="cases.case",
-            target_id=contact.case_id,
-            allowed=False,
-            reason="not need-to-know",
-        )
-        log_refusal(request, reason="case outside need-to-know")
-        raise PermissionDenied
+    contact = protected_record(
+        request,
+        visible=Contact.objects.filter(case__in=Case.objects.visible_to(request.user)),
+        pk=contact_id,
+        logged_as=lambda contact: contact.case,
+    )
     try:
         callback = callbacks.callback_place(contact=contact, operator=request.user)
     except callbacks.CallbackRefused as refusal:
@@ -340,7 +321,7 @@ def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
                     "over: neem op."
                 ),
             )
-    return redirect("cases:case_detail", case.pk)
+    return redirect("cases:case_detail", contact.case_id)
 
 
 def _callback_response(request: HttpRequest) -> tuple[Callback | None, HttpResponse | None]:

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.models import User
 from cases import rules
 from cases.codes import Decision
@@ -29,7 +30,7 @@ from outgoing_mail import sending as outbox
 from outgoing_mail.models import OutgoingEmail
 from privacy.access_log import access_record
 
-SUPERVISE = "accounts.supervise"
+SUPERVISE = roles.SUPERVISE
 
 # Who takes the case on, per decision; staff adjust it to the actual organisations.
 HANDOVER_PARTIES: dict[str, str] = {

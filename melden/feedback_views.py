@@ -11,14 +11,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.roles import SUPERVISE, WORK_CASES
 from accounts.security import permission_required
 from cases.access import case_view
 from cases.models import Case, FeedbackTask
 from melden import feedback
 from melden.forms import no_control_characters
 from melden.models import FeedbackLetter
-
-WORK_CASES = "accounts.answer_hotline"
 
 
 class FeedbackForm(forms.Form):
@@ -124,7 +123,7 @@ def feedback_compose(request: HttpRequest, case: Case, task_id: int) -> HttpResp
 
 
 @never_cache
-@permission_required(feedback.SUPERVISE)
+@permission_required(SUPERVISE)
 @require_POST
 @case_view("change")
 def feedback_approve(request: HttpRequest, case: Case, task_id: int) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Writing the access log. Every view, create, change, export and refusal on a case,
-contact or person goes through `access_record`."""
+contact or person goes through `access_record`. Views do not call it to read a record:
+they load protected records through privacy.gate, which checks need-to-know and logs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.security import client_ip
 from privacy.models import AccessLogEntry
 
 GENESIS_HASH = "0" * 64
@@ -91,8 +93,6 @@ def access_record_request(
     reason: str = "",
 ) -> AccessLogEntry:
     """`access_record` for a request: the actor and address come from the request."""
-    from accounts.security import client_ip
-
     if target is not None:
         target_type, target_id = target_of(target)
     return access_record(
@@ -104,42 +104,3 @@ def access_record_request(
         reason=reason,
         ip_address=client_ip(request) or None,
     )
-
-
-def record_or_refuse(
-    request: HttpRequest,
-    *,
-    visible: models.QuerySet,
-    pk: int,
-    action: str,
-    refused_reason: str,
-    refused_log_reason: str,
-) -> models.Model:
-    """The record if `visible` (the user's need-to-know queryset) holds it, with the access
-    logged; otherwise the refusal logged and 403, or 404 when the record does not exist.
-
-    The one way views load protected records, so none can forget the log or the check.
-    """
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
-
-    from accounts.security import log_refusal
-
-    record = visible.filter(pk=pk).first()
-    if record is None:
-        model = visible.model
-        exists = model._default_manager.filter(pk=pk).exists()
-        access_record_request(
-            request,
-            action=action,
-            target_type=model._meta.label_lower,
-            target_id=pk,
-            allowed=False,
-            reason=refused_reason if exists else f"no such {model._meta.model_name}",
-        )
-        if exists:
-            log_refusal(request, reason=refused_log_reason)
-            raise PermissionDenied
-        raise Http404
-    access_record_request(request, action=action, target=record)
-    return record

@@ -9,6 +9,12 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Gegevensbescherming"
 
     def ready(self) -> None:
+        from accounts.security import access_refused
+        from privacy.gate import page_refused
+
+        # accounts reports refused pages; the access log is written here (accounts does
+        # not import privacy).
+        access_refused.connect(page_refused, dispatch_uid="privacy.page_refused")
         # Each app registers its retention policies in <app>/retention.py, as with admin.py.
         autodiscover_modules("retention")
         # ... and in <app>/person_lookup.py the resolvers behind inspection exports.

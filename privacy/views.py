@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.roles import SUPERVISE
 from accounts.security import client_ip, permission_required
 from privacy.access_log import access_record_request
 from privacy.forms import DestroyOnRequestForm
@@ -29,7 +30,7 @@ def _known_target_type(target_type: str) -> str:
 
 
 @never_cache
-@permission_required("accounts.supervise")
+@permission_required(SUPERVISE)
 @require_GET
 def access_history_view(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
     target_type = _known_target_type(target_type)
@@ -57,7 +58,7 @@ def access_history_view(request: HttpRequest, target_type: str, target_id: int) 
 
 
 @never_cache
-@permission_required("accounts.supervise")
+@permission_required(SUPERVISE)
 @require_GET
 def access_history_export(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
     target_type = _known_target_type(target_type)
@@ -74,7 +75,7 @@ def access_history_export(request: HttpRequest, target_type: str, target_id: int
 
 
 @never_cache
-@permission_required("accounts.supervise")
+@permission_required(SUPERVISE)
 @require_http_methods(["GET", "POST"])
 def destroy_on_request(request: HttpRequest, target_type: str, target_id: int) -> HttpResponse:
     """A supervisor destroys a file on request because the suspicion proved unfounded."""

@@ -14,11 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.roles import DECIDE_CASES, SUPERVISE, WORK_CASES
 from accounts.security import permission_required
 from cases.access import case_for
-from cases.models import DECIDE_CASES, WORK_CASES, Case, State
+from cases.models import Case, State
 from cases.services import TransitionRefused
-from privacy.access_log import access_record_request
+from privacy.gate import list_viewed, protected_record, records_viewed
 from safety_assessment import selectors, services
 from safety_assessment.forms import AcuteClearForm, AssessmentForm, ProposalForm
 from safety_assessment.instrument_loader import (
@@ -28,8 +29,6 @@ from safety_assessment.instrument_loader import (
     text_in,
 )
 from safety_assessment.models import Assessment, DecisionProposal
-
-SUPERVISE = "accounts.supervise"
 
 
 def _language() -> str:
@@ -234,8 +233,10 @@ def _approvals_page(
 ) -> HttpResponse:
     language = _language()
     rows = []
-    for proposal in selectors.proposals_awaiting(user=request.user):
-        access_record_request(request, action="view", target=proposal.case, reason="approvals")
+    proposals = list(selectors.proposals_awaiting(user=request.user))
+    # The queue shows each proposal's reasoning: a view of each case (privacy.gate, rule 2).
+    records_viewed(request, records=[proposal.case for proposal in proposals], reason="approvals")
+    for proposal in proposals:
         rows.append(
             {
                 "proposal": proposal,
@@ -258,24 +259,16 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 def _review(request: HttpRequest, proposal_id: int, *, approve: bool) -> HttpResponse:
-    proposal = (
-        DecisionProposal.objects.filter(
-            pk=proposal_id, case__in=Case.objects.visible_to(request.user)
-        )
-        .select_related("case")
-        .first()
+    proposal = protected_record(
+        request,
+        visible=DecisionProposal.objects.filter(
+            case__in=Case.objects.visible_to(request.user)
+        ).select_related("case"),
+        pk=proposal_id,
+        action="change",
+        reason="review",
+        logged_as=lambda proposal: proposal.case,
     )
-    if proposal is None:
-        access_record_request(
-            request,
-            action="change",
-            target_type="safety_assessment.decisionproposal",
-            target_id=proposal_id,
-            allowed=False,
-            reason="no such proposal within need-to-know",
-        )
-        raise Http404
-    access_record_request(request, action="change", target=proposal.case, reason="review")
     try:
         if approve:
             services.decision_approve(
@@ -323,10 +316,9 @@ def approval_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @permission_required(SUPERVISE)
 @require_http_methods(["GET"])
 def overdue(request: HttpRequest) -> HttpResponse:
-    rows = []
-    for case in selectors.cases_overdue(user=request.user):
-        access_record_request(request, action="view", target=case, reason="overdue list")
-        rows.append({"case": case, "deadline": selectors.deadline_of(case)})
+    cases = list(selectors.cases_overdue(user=request.user))
+    list_viewed(request, list_name="safety_assessment.overdue", records=cases, reason="overdue")
+    rows = [{"case": case, "deadline": selectors.deadline_of(case)} for case in cases]
     return render(
         request,
         "safety_assessment/overdue.html",

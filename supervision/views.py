@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,15 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.security import log_refusal, permission_required
+from accounts.roles import SUPERVISE
+from accounts.security import permission_required
 from cases.models import Case
 from cases.services import CaseChanged
-from privacy.access_log import access_record_request
+from privacy.gate import list_viewed, protected_record
 from safety_assessment.selectors import proposals_awaiting
 from supervision import charts, exports, metrics, selectors, services
 from supervision.forms import CaseFilterForm, ReassignForm, StatisticsForm
 
-SUPERVISE = "accounts.supervise"
 CASES_PER_PAGE = 50
 SHORT_LIST = 20
 BACKLOG_DAYS = 30
@@ -107,12 +106,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     # The list shows references, states and deadlines, no personal content: one access
     # log row for the page (with its filters) rather than one per reference shown.
-    access_record_request(
+    list_viewed(
         request,
-        action="view",
-        target_type="supervision.overview",
+        list_name="supervision.overview",
         target_id=page.number,
-        reason=f"supervisor overview: {filters.describe()}"[:200],
+        reason=f"supervisor overview: {filters.describe()}",
     )
     approvals, more_approvals = _short(proposals_awaiting(user=request.user))
     handovers, more_handovers = _short(selectors.handovers_open(user=request.user))
@@ -192,12 +190,12 @@ def export(request: HttpRequest, list_name: str) -> HttpResponse:
     else:
         header, rows = exports.acute_rows(selectors.acute_open(user=user))
     # Logged before anything is written: an export that fails halfway is still on record.
-    access_record_request(
+    list_viewed(
         request,
         action="export",
-        target_type=f"supervision.{list_name}",
+        list_name=f"supervision.{list_name}",
         target_id=today.isoformat(),
-        reason=f"csv export: {description}"[:200],
+        reason=f"csv export: {description}",
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{list_name}-{today.isoformat()}.csv"'
@@ -238,10 +236,10 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
         form.cleaned_data["round_to"],
     )
     period = f"{first.isoformat()}..{last.isoformat()}"
-    access_record_request(
+    list_viewed(
         request,
         action="export",
-        target_type="supervision.statistics",
+        list_name="supervision.statistics",
         target_id=period,
         reason=f"statistics export, rounded to {round_to}",
     )
@@ -259,26 +257,17 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
 @permission_required(SUPERVISE)
 @require_http_methods(["GET", "POST"])
 def reassign(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = (
-        Case.objects.visible_to(request.user)
-        .select_related("team", "assigned_to", "created_by")
-        .filter(pk=case_id)
-        .first()
+    case = protected_record(
+        request,
+        visible=Case.objects.visible_to(request.user).select_related(
+            "team", "assigned_to", "created_by"
+        ),
+        pk=case_id,
+        action=None,
+        reason="reassign form",
+        refused_reason="reassign: not need-to-know",
+        missing_reason="reassign: no such case",
     )
-    if case is None:
-        exists = Case.objects.filter(pk=case_id).exists()
-        access_record_request(
-            request,
-            action="change" if request.method == "POST" else "view",
-            target_type="cases.case",
-            target_id=case_id,
-            allowed=False,
-            reason="reassign: not need-to-know" if exists else "reassign: no such case",
-        )
-        if exists:
-            log_refusal(request, reason="case outside need-to-know")
-            raise PermissionDenied
-        raise Http404
     if request.method == "POST":
         form = ReassignForm(request.POST, region=case.region)
         if form.is_valid():
@@ -302,7 +291,6 @@ def reassign(request: HttpRequest, case_id: int) -> HttpResponse:
                 return redirect("supervision:overview")
         status = 400
     else:
-        access_record_request(request, action="view", target=case, reason="reassign form")
         form = ReassignForm(initial={"version": case.version}, region=case.region)
         status = 200
     return render(request, "supervision/reassign.html", {"case": case, "form": form}, status=status)

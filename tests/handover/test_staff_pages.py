@@ -227,42 +227,32 @@ def test_a_partner_cannot_see_monitoring(cjg_client):
 # --- partner accounts ---------------------------------------------------------------------------
 
 
-def test_createstaff_makes_a_partner_of_an_organisation(db, capsys):
-    call_command(
-        "createstaff",
-        "--role",
-        "partner",
-        "--username",
-        "pien",
-        "--organisation",
-        "cjg-den-haag",
-        "--no-qr",
-    )
+def test_a_partner_is_created_by_createstaff_and_linked_by_partner_member_add(db, capsys):
+    call_command("createstaff", "--role", "partner", "--username", "pien", "--no-qr")
+    assert "partner_member_add --username pien" in capsys.readouterr().out
     user = User.objects.get(username="pien")
     assert user.role == "partner"
-    assert PartnerMembership.objects.get(user=user).organisation.slug == "cjg-den-haag"
     assert user.totpdevice_set.filter(confirmed=True).exists()
+    assert not PartnerMembership.objects.filter(user=user).exists()
+    call_command("partner_member_add", "--username", "pien", "--organisation", "cjg-den-haag")
+    assert PartnerMembership.objects.get(user=user).organisation.slug == "cjg-den-haag"
 
 
-def test_createstaff_refuses_a_partner_without_an_organisation(db):
-    with pytest.raises(CommandError, match="--organisation"):
-        call_command("createstaff", "--role", "partner", "--username", "pien", "--no-qr")
-    assert not User.objects.filter(username="pien").exists()
-
-
-def test_createstaff_refuses_an_unknown_organisation_and_creates_no_user(db):
+def test_partner_member_add_refuses_an_unknown_organisation_and_links_nothing(db):
+    call_command("createstaff", "--role", "partner", "--username", "pien", "--no-qr")
     with pytest.raises(CommandError, match="Unknown organisation"):
+        call_command("partner_member_add", "--username", "pien", "--organisation", "nergens")
+    assert not PartnerMembership.objects.exists()
+
+
+def test_partner_member_add_refuses_staff_and_unknown_users(db, operator):
+    with pytest.raises(CommandError, match="partner role"):
         call_command(
-            "createstaff",
-            "--role",
-            "partner",
-            "--username",
-            "pien",
-            "--organisation",
-            "nergens",
-            "--no-qr",
+            "partner_member_add", "--username", operator.username, "--organisation", "cjg-den-haag"
         )
-    assert not User.objects.filter(username="pien").exists()
+    with pytest.raises(CommandError, match="No user"):
+        call_command("partner_member_add", "--username", "nobody", "--organisation", "cjg-den-haag")
+    assert not PartnerMembership.objects.exists()
 
 
 def test_partner_api_key_prints_a_key_once(db, capsys):

@@ -29,6 +29,7 @@ from accounts.security import permission_required
 from cases.codes import CallerChoice, CaseType, Channel
 from cases.models import Case, State
 from cases.services import case_event_payload
+from events.catalogue import audiences_of, kinds_for
 from events.models import OutboxEvent
 from events.services import events_pruned_through
 from hotline.models import Call, CallState, PresenceState
@@ -109,7 +110,7 @@ def dashboard_snapshot(*, user: User) -> dict[str, Any]:
 
 
 def dashboard_since(*, user: User, seq: int) -> dict[str, Any]:
-    """Every event of the user's region after `seq`, in order; a snapshot when too far
+    """Every event of the user's region for them after `seq`, in order; a snapshot when too far
     behind, or when `seq` is ahead of the database (it was restored, or reset)."""
     head = outbox_head()
     if seq > head:
@@ -117,8 +118,12 @@ def dashboard_since(*, user: User, seq: int) -> dict[str, Any]:
     if seq < events_pruned_through():
         # Some of what came after `seq` was pruned (events.services.events_prune).
         return dashboard_snapshot(user=user)
+    # Only the kinds whose audience the user is in (events.catalogue), as on the socket.
     events = OutboxEvent.objects.filter(
-        region=dashboard_region(user), seq__gt=seq, seq__lte=head
+        region=dashboard_region(user),
+        kind__in=kinds_for(audiences_of(user)),
+        seq__gt=seq,
+        seq__lte=head,
     ).order_by("seq")
     batch = list(events[: MAX_EVENTS_SINCE + 1])
     if len(batch) > MAX_EVENTS_SINCE:

@@ -330,7 +330,7 @@ def handovers_escalate(*, today: datetime.date | None = None) -> list[int]:
             _log(handover, by=None, action="change", reason="escalated: not accepted in time")
             event_record(
                 kind="handover.escalated",
-                payload={**handover_event_payload(handover), "audience": "supervisors"},
+                payload=handover_event_payload(handover),
                 region=handover.case.region,
             )
             escalated.append(handover.pk)

@@ -231,18 +231,6 @@ def assessment_decide(
             _complete_assessment_step(case.pk, by=by)
         case.refresh_from_db()
         _log(case, by=by, reason=f"assessment decided {draft.instrument_slug} v{draft.version}")
-        event_record(
-            kind="assessment.decided",
-            payload={
-                "case_id": case.pk,
-                "reference": case.reference,
-                "instrument": instrument.slug,
-                "version": draft.version,
-                "level": outcome.level,
-                "acute": outcome.acute,
-            },
-            region=case.region,
-        )
     return draft
 
 

@@ -2,11 +2,12 @@
 // every string comes translated from the page (#dashboard-strings).
 //
 // Protocol (dashboard/consumers.py): the socket sends a snapshot with its sequence number,
-// then events in sequence order. An event further ahead than lastSeq + 1 means we missed
+// then events in sequence order: only our region's, and only kinds meant for us
+// (events/catalogue.py). An event further ahead than lastSeq + 1 means we may have missed
 // something: we ask for everything since lastSeq and hold newer events until the answer
-// arrives. Every event says "this call / operator / case now looks like this", so applying
-// one twice changes nothing. After a disconnect we reconnect with backoff and the server
-// sends a fresh snapshot.
+// arrives (its `upto` covers the holes that were never ours). Every event says "this call /
+// operator / case now looks like this", so applying one twice changes nothing. After a
+// disconnect we reconnect with backoff and the server sends a fresh snapshot.
 
 const root = document.querySelector("[data-dashboard]");
 const T = JSON.parse(document.getElementById("dashboard-strings").textContent);

@@ -16,6 +16,7 @@ from accounts import roles
 from dashboard import views as dashboard
 from dashboard.consumers import CLOSE_SESSION_ENDED, DashboardConsumer
 from events.models import OutboxEvent
+from events.services import group_for_region
 from hotline import services
 from hotline.models import Call, CallState
 from privacy.models import AccessLogEntry
@@ -236,4 +237,18 @@ async def test_a_rolled_back_transaction_produces_no_event(operator_cookie):
     assert await database_sync_to_async(dashboard.outbox_head)() == snapshot["seq"]
     assert not await database_sync_to_async(OutboxEvent.objects.exists)()
     assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
+
+
+async def test_a_socket_listens_on_its_region_group_only(operator_cookie):
+    # Audiences are the catalogue's business (events.catalogue), not per-role groups that
+    # nothing sends to.
+    from channels.layers import get_channel_layer
+
+    socket, _ = await open_socket(operator_cookie)
+    await receive(socket)
+    region_group = group_for_region(dashboard.settings.VT_REGION)
+    groups = {name for name, members in get_channel_layer().groups.items() if members}
+    assert region_group in groups
+    assert not [name for name in groups if name.startswith(f"{region_group}.")]
     await socket.disconnect()

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import Case, State
-from cases.services import TransitionRefused, case_decide
+from cases.services import TransitionRefused, case_decide, case_event_payload
 from events.models import OutboxEvent
 from privacy.models import AccessLogEntry
 from safety_assessment import services
@@ -118,17 +118,15 @@ def test_an_operator_of_another_team_is_refused_and_the_refusal_is_logged(case, 
     ]
 
 
-def test_the_assessment_decided_event_names_the_level_but_no_answers(case, operator):
+def test_a_decided_assessment_reaches_the_dashboards_as_a_case_change_without_answers(
+    case, operator
+):
+    # Nothing read an "assessment.decided" event (events.catalogue): the case's own event
+    # says what the dashboards show, and carries no answers.
     decide(case, operator, b_incidents_12m=3)
-    (payload,) = events("assessment.decided")
-    assert payload == {
-        "case_id": case.pk,
-        "reference": case.reference,
-        "instrument": "veilig-thuis",
-        "version": 1,
-        "level": "structural",
-        "acute": False,
-    }
+    case.refresh_from_db()
+    assert not events("assessment.decided")
+    assert events("case.changed")[-1] == case_event_payload(case)
 
 
 # --- immutability -----------------------------------------------------------------------------
@@ -199,7 +197,7 @@ def test_an_acute_outcome_flags_the_case_and_alerts_the_supervisors_on_duty(case
     assert case.acute
     (alert,) = events("acute.alert")
     assert alert["case_id"] == case.pk
-    assert events("assessment.decided")[0]["acute"] is True
+    assert events("case.changed")[-1]["acute"] is True
     assert OutboxEvent.objects.get(kind="acute.alert").region == case.region
 
 

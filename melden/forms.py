@@ -122,7 +122,8 @@ class ReporterStep(StepForm):
         return phone
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         errors = rules.identity_errors(
             role="professional", case_type="report", data={**data, "anonymous": False}
         )
@@ -158,7 +159,8 @@ class MeldcodeStepForm(StepForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if any(f"afweging_{slug}" in self.errors for slug, _label in AFWEGINGSKADER_QUESTIONS):
             return data
         # Each question is needed until the answers so far decide the outcome.
@@ -204,7 +206,8 @@ class ClientStep(StepForm):
     client_not_informed_reason = long_text(_("Zo nee: waarom niet?"), limit=REASON_LIMIT)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("client_informed") == "no" and not data.get("client_not_informed_reason"):
             self.add_error(
                 "client_not_informed_reason",
@@ -296,7 +299,8 @@ class SituationStep(StepForm):
         return postcode
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "postcode" in data and "house_number" in data:
             try:
                 normalise_address(data["postcode"], data["house_number"], data.get("addition", ""))
@@ -326,7 +330,8 @@ class AnonymityStep(StepForm):
     anonymity_explanation = long_text(_("Licht dit toe"), limit=REASON_LIMIT)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("anonymity_requested") == "yes":
             if not data.get("anonymity_ground") and "anonymity_ground" not in self.errors:
                 self.add_error("anonymity_ground", _("Kies een van de toegestane gronden."))

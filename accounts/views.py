@@ -113,8 +113,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id)
-    services.staff_unlock(
-        user=member, by=cast(User, request.user)
-    )  # logged in: permission_required
+    # permission_required let only a logged-in User through.
+    services.staff_unlock(user=member, by=cast(User, request.user))
     messages.success(request, _("%(name)s kan weer inloggen.") % {"name": member.get_username()})
     return redirect("accounts:staff_list")

@@ -135,7 +135,12 @@ def record_destroy(
         except (ProtectedError, RestrictedError) as error:
             # Another app still holds on to the record (e.g. a safety assessment): keep it
             # whole rather than destroy half of it, and say which kind of record blocks.
-            blocking = sorted({obj._meta.label for obj in error.protected_objects})
+            held_by = (
+                error.protected_objects
+                if isinstance(error, ProtectedError)
+                else error.restricted_objects
+            )
+            blocking = sorted({obj._meta.label for obj in held_by})
             raise DestructionError(
                 f"{target_type} {target_id} is still referenced by {', '.join(blocking)}."
             ) from None

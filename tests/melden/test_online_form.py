@@ -30,8 +30,10 @@ from tests.melden.helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def draft() -> OnlineReportDraft | None:
-    return OnlineReportDraft.objects.first()
+def draft() -> OnlineReportDraft:
+    record = OnlineReportDraft.objects.first()
+    assert record is not None, "no draft was saved"
+    return record
 
 
 def error_next_to(response, field_id: str) -> str:

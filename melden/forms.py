@@ -179,7 +179,7 @@ class MeldcodeStepForm(StepForm):
         return data
 
     def outcome(self) -> str:
-        return rules.afwegingskader_outcome(self.answers())  # type: ignore[arg-type]
+        return rules.afwegingskader_outcome(self.answers())
 
 
 class ReportAnywayForm(StepForm):

@@ -7,7 +7,7 @@ with the rules from cases.rules, and puts each error next to its field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,9 @@ from cases.codes import (
     ViolenceForm,
 )
 from privacy.blind_index import NotIndexable, is_valid_bsn, normalise_address, normalise_phone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 YES_NO_UNKNOWN = [("", "—"), ("yes", _("Ja")), ("no", _("Nee")), ("unknown", _("Weet niet"))]
 YES_NO = [("", "—"), ("yes", _("Ja")), ("no", _("Nee"))]
@@ -42,7 +45,7 @@ TEXT_LIMIT = 200
 ACCOUNT_LIMIT = 10_000
 
 
-def _check_phone(value: str, field: str, errors: dict[str, str]) -> None:
+def _check_phone(value: str, field: str, errors: dict[str, StrOrPromise]) -> None:
     if value:
         try:
             normalise_phone(value)
@@ -134,9 +137,10 @@ class ContactForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         role = data.get("role", "")
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         errors.update(rules.safety_check_errors(role=role, data=data))
         errors.update(rules.identity_errors(role=role, case_type=self.case_type, data=data))
         _check_phone(data.get("phone", ""), "phone", errors)
@@ -228,7 +232,8 @@ class CaseForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         postcode, number = data.get("postcode", ""), data.get("house_number", "")
         if postcode or number:
             try:

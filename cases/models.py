@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -90,7 +91,17 @@ def may_start_assessment(case: Case) -> bool:
     return case.case_type == CaseType.REPORT or rules.requires_safety_assessment(case)
 
 
-class CaseQuerySet(models.QuerySet):
+# django-fsm types conditions and permissions for any model; these are only ever called
+# with the Case they are declared on, so narrowing the parameter to Case is safe.
+def _condition(check: Callable[[Case], bool]) -> Callable[[models.Model], bool]:
+    return cast(Callable[[models.Model], bool], check)
+
+
+def _permission(check: Callable[[Case, Any], bool]) -> Callable[[models.Model, Any], bool]:
+    return cast(Callable[[models.Model, Any], bool], check)
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
         """Need-to-know, in one place: operators see cases they took, that are assigned to
         them or to their team, and the region's cases nobody has picked up yet (a new online
@@ -206,7 +217,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.INTAKE,
         target=State.SAFETY_ASSESSMENT,
-        conditions=[may_start_assessment],
+        conditions=[_condition(may_start_assessment)],
         permission=WORK_CASES,
     )
     def start_assessment(self) -> None:
@@ -216,7 +227,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.SAFETY_ASSESSMENT,
         target=State.DECISION,
-        conditions=[assessment_is_complete],
+        conditions=[_condition(assessment_is_complete)],
         permission=WORK_CASES,
     )
     def complete_assessment(self) -> None:
@@ -226,7 +237,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.DECISION,
         target=RETURN_VALUE(*DECISION_TARGETS.values()),
-        conditions=[assessment_is_complete, decision_is_approved],
+        conditions=[_condition(assessment_is_complete), _condition(decision_is_approved)],
         permission=DECIDE_CASES,
     )
     def decide(self) -> str:
@@ -242,7 +253,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[State.HANDOVER_LOCAL, State.CONDITIONS],
         target=State.MONITORING,
-        permission=may_record_handover_response,
+        permission=_permission(may_record_handover_response),
     )
     def accept_handover(self) -> None:
         self.handed_over_at = timezone.now()
@@ -251,7 +262,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.HANDOVER_JBW,
         target=State.CLOSED,
-        permission=may_record_handover_response,
+        permission=_permission(may_record_handover_response),
     )
     def accept_handover_jbw(self) -> None:
         now = timezone.now()
@@ -262,7 +273,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[State.HANDOVER_LOCAL, State.HANDOVER_JBW, State.CONDITIONS],
         target=State.DECISION,
-        permission=may_record_handover_response,
+        permission=_permission(may_record_handover_response),
     )
     def reject_handover(self) -> None:
         self._clear_decision()
@@ -280,7 +291,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[State.INTAKE, State.MONITORING, State.CONDITIONS],
         target=State.CLOSED,
-        conditions=[may_close],
+        conditions=[_condition(may_close)],
         permission=WORK_CASES,
     )
     def close(self) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -24,10 +25,10 @@ class RadarMatch:
 def radar_matches(
     *,
     user: User,
-    phones: list[str] = (),  # type: ignore[assignment]
+    phones: Sequence[str] = (),
     address: dict[str, str] | None = None,
-    names: list[str] = (),  # type: ignore[assignment]
-    bsns: list[str] = (),  # type: ignore[assignment]
+    names: Sequence[str] = (),
+    bsns: Sequence[str] = (),
     exclude_case_id: int | None = None,
 ) -> list[RadarMatch]:
     """Prior cases matching through the blind indexes, without decrypting anything.
@@ -85,7 +86,8 @@ def radar_matches(
             list(Person.objects.filter(bsn_index__in=bsn_hashes).values_list("case_id", flat=True)),
             "bsn",
         )
-    found.pop(exclude_case_id, None)  # type: ignore[arg-type]
+    if exclude_case_id is not None:
+        found.pop(exclude_case_id, None)
     if not found:
         return []
     visible_ids = set(

@@ -14,6 +14,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -169,7 +170,7 @@ def _check_keys(name: str, value: str) -> None:
             )
 
 
-def parse_database_url(url: str) -> dict[str, object]:
+def parse_database_url(url: str) -> dict[str, Any]:
     """Turn postgres://user:pass@host:port/name?sslmode=require into Django's DATABASES entry."""
     from urllib.parse import parse_qsl, unquote, urlsplit
 

@@ -10,7 +10,7 @@ dashboard shows and nothing more: no caller numbers, no names, no narratives.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -188,7 +188,7 @@ def _strings() -> dict[str, Any]:
 @require_GET
 @permission_required(ANSWER_HOTLINE)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    presence = presence_ensure(user=request.user)
+    presence = presence_ensure(user=cast(User, request.user))  # logged in: permission_required
     return render(
         request,
         "dashboard/dashboard.html",
@@ -218,7 +218,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def presence_update(request: HttpRequest) -> HttpResponse:
     state = request.POST.get("state", "")
     try:
-        presence = presence_set(user=request.user, state=state)
+        presence = presence_set(user=cast(User, request.user), state=state)  # permission_required
     except ValueError:
         error = _("Kies beschikbaar, nazorg of afwezig.")
         if _wants_json(request):

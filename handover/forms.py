@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,7 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [("", "—")] + [
             (organisation.slug, organisation.name)
             for organisation in PartnerOrganisation.objects.filter(active=True)
         ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -239,7 +241,7 @@ class ReferenceIndexRegistration(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation_id}: registration {self.pk}"
 
-    def is_active(self, at=None) -> bool:  # type: ignore[no-untyped-def]
+    def is_active(self, at: datetime.datetime | None = None) -> bool:
         return self.expires_at > (at or timezone.now())
 
 

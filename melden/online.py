@@ -13,7 +13,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.conf import settings
@@ -40,6 +40,7 @@ from melden.forms import (
     ReporterStep,
     ReviewStep,
     SituationStep,
+    StepForm,
 )
 from melden.models import OnlineReportDraft
 from outgoing_mail import sending as outbox
@@ -58,7 +59,7 @@ class Step:
     number: int
     slug: str
     title: Any
-    form: type[forms.Form]
+    form: type[StepForm]
 
 
 STEPS = [
@@ -92,10 +93,10 @@ def raw_answers(form: forms.Form | forms.BaseFormSet, post: Any) -> dict[str, An
     """The posted values of the form's own fields only (never the honeypot), as the draft
     keeps them: lists for fields that take several values."""
     if isinstance(form, forms.BaseFormSet):
-        raw = raw_answers(form.management_form, post)
+        collected = raw_answers(form.management_form, post)
         for sub in form.forms:
-            raw.update(raw_answers(sub, post))
-        return raw
+            collected.update(raw_answers(sub, post))
+        return collected
     raw: dict[str, Any] = {}
     for name, field in form.fields.items():
         if name == "website":
@@ -250,7 +251,10 @@ def log_honeypot(request: HttpRequest, number: int) -> None:
 # --- review and submit ---------------------------------------------------------------------
 
 
-def _valid(form: forms.Form | forms.BaseFormSet, number: int) -> forms.Form | forms.BaseFormSet:
+_AnyForm = TypeVar("_AnyForm", bound=forms.Form | forms.BaseFormSet)
+
+
+def _valid(form: _AnyForm, number: int) -> _AnyForm:
     if not form.is_bound or not form.is_valid():
         raise IncompleteReport(number)
     return form

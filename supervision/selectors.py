@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Case as When_
 from django.db.models import (
@@ -159,13 +159,13 @@ def open_case_summary(*, user: User, today: datetime.date) -> dict[str, Any]:
 
 
 def with_deadline_buckets(cases: list[Case], today: datetime.date) -> list[dict[str, Any]]:
-    return [
-        {
-            "case": case,
-            "bucket": metrics.deadline_bucket(case.deadline, today) if case.deadline else None,
-        }
-        for case in cases
-    ]
+    rows: list[dict[str, Any]] = []
+    for case in cases:
+        deadline = case.deadline  # type: ignore[attr-defined]  # open_cases() annotates it
+        rows.append(
+            {"case": case, "bucket": metrics.deadline_bucket(deadline, today) if deadline else None}
+        )
+    return rows
 
 
 def handovers_open(*, user: User) -> QuerySet[Handover]:
@@ -296,7 +296,11 @@ def _queued_calls(region: str, since: datetime.datetime, until: datetime.datetim
         region=region, enqueued_at__gte=since, enqueued_at__lt=until
     ).values_list("enqueued_at", "taken_at", "ended_at", "outcome")
     return [
-        metrics.QueuedCall(enqueued_at=e, taken_at=t, ended_at=d, outcome=o) for e, t, d, o in rows
+        # The filter on enqueued_at leaves out calls that were never queued (NULL).
+        metrics.QueuedCall(
+            enqueued_at=cast(datetime.datetime, e), taken_at=t, ended_at=d, outcome=o
+        )
+        for e, t, d, o in rows
     ]
 
 

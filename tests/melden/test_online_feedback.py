@@ -16,7 +16,6 @@ from accounts import roles
 from cases.codes import ContactRole, Decision
 from cases.models import Case, CaseTransition, FeedbackTask
 from cases.services import (
-    case_decide,
     case_finish_investigation,
     case_transition,
 )
@@ -25,7 +24,7 @@ from melden.models import FeedbackLetter
 from outgoing_mail import sending as outbox
 from outgoing_mail.models import OutgoingEmail
 from privacy.models import AccessLogEntry
-from tests.cases.factories import decide_assessment, register_case
+from tests.cases.factories import decide, decide_assessment, register_case
 from tests.conftest import log_in_fully, make_staff
 from tests.melden.backends import FlakyBackend
 
@@ -50,7 +49,7 @@ def decided(operator, supervisor, decision=Decision.HANDOVER_LOCAL, **contact) -
     case = register_case(operator, contact=professional(**contact))
     case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=None)
     decide_assessment(case, operator)
-    return case_decide(
+    return decide(
         case_id=case.pk,
         decision=decision,
         reason="Onderbouwing van het besluit.",

@@ -9,12 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import Case, State
-from cases.services import TransitionRefused, case_decide
+from cases.services import TransitionRefused
 from events.models import OutboxEvent
 from privacy.models import AccessLogEntry
 from safety_assessment import services
 from safety_assessment.instrument_loader import instrument_get
 from safety_assessment.models import Assessment, AssessmentLocked, DecisionProposal
+from tests.cases.factories import decide as decide_directly
 from tests.safety_assessment.conftest import register_case, vt_answers
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +112,7 @@ def test_professional_judgement_raises_the_recorded_level(case, operator):
 
 def test_an_operator_of_another_team_is_refused_and_the_refusal_is_logged(case, other_operator):
     with pytest.raises(TransitionRefused):
-        decide(case, other_operator, a_weapon=True)
+        decide_directly(case, other_operator, a_weapon=True)
     assert not Assessment.objects.exists()
     assert refusals_of(other_operator) == [
         "assessment_decide: Dit dossier hoort niet bij jouw werk."
@@ -362,7 +363,7 @@ def test_the_case_cannot_move_to_a_decision_without_an_approved_assessment(
 ):
     # Straight to the state machine, skipping the assessment: refused.
     with pytest.raises(TransitionRefused):
-        case_decide(
+        decide_directly(
             case_id=case.pk,
             decision="advice_close",
             reason="Niets aan de hand.",

@@ -502,6 +502,8 @@ class DecidedFact:
     reason: str
     proposed_by: User
     event: dict[str, Any] = field(default_factory=dict)
+    # Marks the proposal approved; called only once four eyes has been checked here.
+    record: Callable[[], None] | None = None
 
 
 @_refused_attempt_is_logged
@@ -527,6 +529,8 @@ def case_decide(
             raise TransitionRefused(_("Een besluit heeft een motivering nodig."))
         if fact.proposed_by.pk == by.pk:
             raise TransitionRefused(_("Een tweede medewerker moet het besluit goedkeuren."))
+        if fact.record is not None:
+            fact.record()
         case.decision = fact.decision
         case.decision_reason = fact.reason
         case.decision_approved_by = by

@@ -378,17 +378,21 @@ def decision_approve(*, proposal_id: int, by: User, late_reason: str = "") -> De
                     )
                 }
             )
-        proposal.status = DecisionProposal.Status.APPROVED
-        proposal.reviewed_by = by
-        proposal.reviewed_at = timezone.now()
-        if late_reason.strip() and not proposal.late_reason.strip():
-            proposal.late_reason = late_reason.strip()
-        proposal.save()
+
+        def approved() -> None:
+            proposal.status = DecisionProposal.Status.APPROVED
+            proposal.reviewed_by = by
+            proposal.reviewed_at = timezone.now()
+            if late_reason.strip() and not proposal.late_reason.strip():
+                proposal.late_reason = late_reason.strip()
+            proposal.save()
+
         return DecidedFact(
             decision=proposal.decision,
             reason=proposal.reason,
             proposed_by=proposal.proposed_by,
             event={"proposal_id": proposal.pk, "level": proposal.assessment.level},
+            record=approved,
         )
 
     case_services.case_decide(case_id=found.case_id, by=by, proposal=proposal_approved)

@@ -205,9 +205,9 @@ def test_every_action_is_announced_once_and_audited_once_with_its_kind(operator,
     assert OutboxEvent.objects.filter(kind="case.changed").count() == 3
     changes = AccessLogEntry.objects.filter(target_type="cases.case", target_id=str(case.pk))
     assert list(
-        changes.filter(action="change", allowed=True).order_by("seq").values_list(
-            "reason", flat=True
-        )
+        changes.filter(action="change", allowed=True)
+        .order_by("seq")
+        .values_list("reason", flat=True)
     ) == [
         "transitioned:start_assessment",
         "assessment_decided:veilig-thuis v1",

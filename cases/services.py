@@ -705,9 +705,11 @@ def case_monitoring_contact_done(
     """A planned monitoring contact took place (`record` keeps its result inside this
     action). Unsafe: the case opens again and the remaining planned contacts lapse."""
     with case_action(case_id=case_id, kind=CaseAuditKind.MONITORING_CONTACT, by=by) as action:
-        contact = MonitoringContact.objects.select_for_update().filter(
-            pk=contact_id, case=action.case
-        ).first()
+        contact = (
+            MonitoringContact.objects.select_for_update()
+            .filter(pk=contact_id, case=action.case)
+            .first()
+        )
         if contact is None or contact.done_at is not None:
             raise TransitionRefused(_("Dit contact is al vastgelegd."))
         if action.case.state != State.MONITORING:

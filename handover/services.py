@@ -241,8 +241,10 @@ def _answerer(
         raise HandoverError(_("Onbekend wie antwoordt."), status=403)
     if via == Handover.Via.INBOX:
         membership = getattr(by, "partner_membership", None)
-        if not by.has_perm(USE_PARTNER_INBOX) or membership is None or (
-            membership.organisation_id != organisation.pk
+        if (
+            not by.has_perm(USE_PARTNER_INBOX)
+            or membership is None
+            or (membership.organisation_id != organisation.pk)
         ):
             raise HandoverError(_("Deze overdracht is niet aan jouw organisatie."), status=403)
         return "", ""

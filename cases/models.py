@@ -195,6 +195,16 @@ class Case(FSMModelMixin, models.Model):
         _("melder geeft toestemming om naam te noemen"), default=False
     )
     conversion_reason = models.CharField(max_length=30, blank=True)
+    # The last time the acute flag was lifted, by whom and with what action taken.
+    acute_cleared_at = models.DateTimeField(null=True, blank=True)
+    acute_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acute_action_taken = EncryptedTextField(_("ondernomen actie"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -409,14 +419,41 @@ class Contact(models.Model):
         return f"{self.get_channel_display()} {self.get_role_display()} ({self.pk})"
 
 
+class CaseAuditKind(models.TextChoices):
+    """What a case action did: the access-log `reason` of the one entry each action writes
+    (the value, at most followed by ":" and a short suffix such as the transition name)."""
+
+    REGISTERED = "registered", _("Geregistreerd")
+    CONTACT_ADDED = "contact_added", _("Contact toegevoegd")
+    PERSON_ADDED = "person_added", _("Betrokkene toegevoegd")
+    LINKED = "linked", _("Gekoppeld")
+    TRANSITIONED = "transitioned", _("Stap gezet")
+    ASSESSMENT_DECIDED = "assessment_decided", _("Veiligheidsbeoordeling vastgesteld")
+    DECIDED = "decided", _("Besluit genomen")
+    HANDOVER_ACCEPTED = "handover_accepted", _("Overdracht geaccepteerd")
+    HANDOVER_REJECTED = "handover_rejected", _("Overdracht geweigerd")
+    ACUTE_FLAGGED = "acute_flagged", _("Acuut gemarkeerd")
+    ACUTE_CLEARED = "acute_cleared", _("Acuut opgeheven")
+    FEEDBACK_APPROVED = "feedback_approved", _("Terugkoppeling goedgekeurd")
+    REASSIGNED = "reassigned", _("Toegewezen aan een ander")
+    MONITORING_CONTACT = "monitoring_contact", _("Monitoringcontact vastgelegd")
+
+
 class CaseTransition(models.Model):
-    """Who moved the case from which state to which, when, and why."""
+    """Who moved the case from which state to which, when, and why: one row per real
+    transition of the state machine (Case's @transition methods), nothing else.
+
+    `by` is the member of staff or partner user; a partner's *system* has no user and is
+    named in `by_system` ("partner:<organisation slug>")."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
     name = models.CharField(max_length=40)
     from_state = models.CharField(max_length=30)
     to_state = models.CharField(max_length=30)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by_system = models.CharField(max_length=100, blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
     reason = EncryptedTextField(blank=True, default="")
 

@@ -144,17 +144,6 @@ STEPS = {
         conversion_reason=form.cleaned_data["conversion_reason"],
         expected_version=form.cleaned_data["version"],
     ),
-    "accept_handover": lambda case, user, form: services.case_accept_handover(
-        case_id=case.pk,
-        by=user,
-        expected_version=form.cleaned_data["version"],
-    ),
-    "reject_handover": lambda case, user, form: services.case_reject_handover(
-        case_id=case.pk,
-        by=user,
-        reason=form.cleaned_data["reason"],
-        expected_version=form.cleaned_data["version"],
-    ),
     "finish_investigation": lambda case, user, form: services.case_finish_investigation(
         case_id=case.pk,
         by=user,

@@ -142,7 +142,7 @@ def _idempotent(
         )
     request_hash = _request_hash(request)
     with transaction.atomic():
-        # A concurrent retry with the same key waits here until the first has answered.
+        # A concurrent retry with the same key waits here until the first has claimed it.
         record, created = ApiIdempotencyRecord.objects.select_for_update().get_or_create(
             organisation=organisation, key=key, defaults={"request_hash": request_hash}
         )
@@ -152,13 +152,23 @@ def _idempotent(
                     {"error": "this Idempotency-Key was used for a different request"},
                     status=409,
                 )
+            if record.status_code is None:
+                return JsonResponse(
+                    {"error": "a request with this Idempotency-Key is still being handled"},
+                    status=409,
+                )
             response = JsonResponse(record.response, status=record.status_code)
             response["Idempotent-Replayed"] = "true"
             return response
+    # The answer is a case action: its own durable transaction, not nested in this one.
+    try:
         status, body = handle()
-        record.status_code = status
-        record.response = body
-        record.save(update_fields=["status_code", "response"])
+    except BaseException:
+        record.delete()
+        raise
+    record.status_code = status
+    record.response = body
+    record.save(update_fields=["status_code", "response"])
     return JsonResponse(body, status=status)
 
 

@@ -101,6 +101,11 @@ class Handover(models.Model):
         REJECTED = "rejected", _("Geweigerd")
         ESCALATED = "escalated", _("Niet op tijd geaccepteerd (geëscaleerd)")
 
+    class Via(models.TextChoices):
+        INBOX = "inbox", _("Partnerinbox")
+        API = "api", _("Koppeling (API)")
+        PHONE = "phone", _("Telefonisch, vastgelegd door Veilig Thuis")
+
     OPEN_STATUSES = (Status.PENDING, Status.ESCALATED)
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="handovers")
@@ -131,7 +136,19 @@ class Handover(models.Model):
         blank=True,
         related_name="+",
     )
-    decided_via = models.CharField(max_length=10, blank=True)
+    decided_via = models.CharField(max_length=10, choices=Via.choices, blank=True)
+    # A partner that answers by phone: the person there who answered, and the member of
+    # staff who recorded it.
+    answered_by_name = EncryptedCharField(
+        _("naam van wie bij de partner antwoordde"), max_length=200, blank=True, default=""
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     decision_reason = EncryptedTextField(_("toelichting"), blank=True, default="")
 
     class Meta:

@@ -14,8 +14,8 @@ from accounts.security import permission_required
 from cases.access import case_view
 from cases.models import Case, MonitoringContact
 from handover import destinations, selectors, services
-from handover.forms import HandoverForm, MonitoringForm, RejectForm
-from handover.models import Handover, PartnerOrganisation
+from handover.forms import HandoverForm, MonitoringForm, PhoneAnswerForm, RejectForm
+from handover.models import USE_PARTNER_INBOX, Handover, PartnerOrganisation
 from handover.package import package_for_display
 from privacy.gate import list_viewed, protected_record
 
@@ -32,9 +32,18 @@ def _organisations_by_slug() -> dict[str, PartnerOrganisation]:
 @case_view("view")
 def case_handover(request: HttpRequest, case: Case) -> HttpResponse:
     """Propose destinations from the rules, and hand the case over with its package."""
+    return case_handover_page(request, case)
+
+
+def case_handover_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    answer_form: PhoneAnswerForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     language = get_language() or "nl"
-    status = 200
-    if request.method == "POST":
+    if request.method == "POST" and answer_form is None:
         form = HandoverForm(request.POST)
         previewing = "preview" in request.POST
         if previewing:
@@ -88,9 +97,49 @@ def case_handover(request: HttpRequest, case: Case) -> HttpResponse:
             ],
             "handovers": selectors.handovers_of_case(case),
             "may_hand_over": case.state in services.HANDOVER_STATES,
+            "answer_form": answer_form or PhoneAnswerForm(),
         },
         status=status,
     )
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_POST
+@case_view("change")
+def case_handover_answer(request: HttpRequest, case: Case, handover_id: int) -> HttpResponse:
+    """Staff record the answer of a partner that works by phone, with the name of who
+    gave it; the handover and the case move together."""
+    handover = case.handovers.select_related("organisation").filter(pk=handover_id).first()
+    if handover is None or not handover.is_open:
+        messages.error(request, _("Op deze overdracht wordt geen antwoord meer verwacht."))
+        return redirect("handover:case_handover", case_id=case.pk)
+    form = PhoneAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["answer"] == "accept":
+                services.handover_accept(
+                    handover_id=handover.pk,
+                    organisation=handover.organisation,
+                    by=request.user,
+                    via=Handover.Via.PHONE,
+                    answered_by_name=form.cleaned_data["answered_by_name"],
+                )
+            else:
+                services.handover_reject(
+                    handover_id=handover.pk,
+                    organisation=handover.organisation,
+                    by=request.user,
+                    via=Handover.Via.PHONE,
+                    reason=form.cleaned_data["reason"],
+                    answered_by_name=form.cleaned_data["answered_by_name"],
+                )
+        except services.HandoverError as refusal:
+            form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
+        else:
+            messages.success(request, _("Het antwoord van de partner is vastgelegd."))
+            return redirect("handover:case_handover", case_id=case.pk)
+    return case_handover_page(request, case, answer_form=form, status=400)
 
 
 @never_cache

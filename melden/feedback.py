@@ -22,9 +22,8 @@ from accounts import roles
 from accounts.models import User
 from cases import rules
 from cases.codes import Decision
-from cases.models import CaseTransition, FeedbackTask
-from cases.services import case_event_payload
-from events.services import event_record
+from cases.models import Case, FeedbackTask
+from cases.services import case_feedback_approved
 from melden.models import FeedbackLetter
 from outgoing_mail import sending as outbox
 from outgoing_mail.models import OutgoingEmail
@@ -180,8 +179,12 @@ def feedback_compose(
 @_refusals_are_logged
 def feedback_approve(*, task: FeedbackTask, by: User) -> FeedbackLetter:
     """Four eyes: a supervisor who did not write it approves; the email is queued and the
-    approval recorded on the case in the same transaction."""
-    with transaction.atomic():
+    approval recorded on the case in the same transaction: one case action
+    (cases.services.case_feedback_approved), which writes the audit entry and the event."""
+    approved: list[FeedbackLetter] = []
+
+    def approve(case: Case) -> str:
+        nonlocal task
         task = (
             FeedbackTask.objects.select_for_update()
             .select_related("case", "contact")
@@ -226,20 +229,8 @@ def feedback_approve(*, task: FeedbackTask, by: User) -> FeedbackLetter:
             case_id=case.pk,
             feedback_task=task,
         )
-        CaseTransition.objects.create(
-            case=case,
-            name="feedback_approved",
-            from_state=case.state,
-            to_state=case.state,
-            by=by,
-            reason=str(task.get_moment_display()),
-        )
-        access_record(
-            actor=by,
-            action="change",
-            target_type="cases.case",
-            target_id=case.pk,
-            reason=f"feedback approved and queued ({task.moment})",
-        )
-        event_record(kind="case.changed", payload=case_event_payload(case), region=case.region)
-    return letter
+        approved.append(letter)
+        return str(task.moment)
+
+    case_feedback_approved(case_id=task.case_id, by=by, approve=approve)
+    return approved[0]

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -30,7 +29,7 @@ from accounts.models import Team
 from accounts.security import client_ip
 from cases.codes import CaseType, Channel, ContactRole
 from cases.models import Case
-from cases.services import IntakeData, case_flag_acute, intake_register
+from cases.services import IntakeData, intake_register
 from melden.forms import (
     AnonymityStep,
     ClientStep,
@@ -352,12 +351,8 @@ def online_report_submit(*, draft: OnlineReportDraft) -> Case:
     team = None
     if settings.ONLINE_REPORTS_TEAM:
         team = Team.objects.filter(name=settings.ONLINE_REPORTS_TEAM).first()
-    with transaction.atomic():
-        case = intake_register(intake=intake, by=None, team=team)
-        if intake.contact["meldcode"]["acute_reported"]:
-            case = case_flag_acute(
-                case_id=case.pk, by=None, reason="online report: acute danger reported"
-            )
+
+    def also(case: Case) -> None:
         subject, body = confirmation_mail(case.reference)
         outbox.email_queue(
             purpose=OutgoingEmail.Purpose.CONFIRMATION,
@@ -367,4 +362,14 @@ def online_report_submit(*, draft: OnlineReportDraft) -> Case:
             case_id=case.pk,
         )
         draft.delete()
-    return case
+
+    # One case action: the case, its acute flag, the mail and the draft's end together.
+    acute = bool(intake.contact["meldcode"]["acute_reported"])
+    return intake_register(
+        intake=intake,
+        by=None,
+        team=team,
+        acute_reason="online report: acute danger reported" if acute else "",
+        also=also,
+    )
+

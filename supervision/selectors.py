@@ -219,16 +219,13 @@ def acute_open(*, user: User) -> QuerySet[Case]:
     )
 
 
-def acute_cleared(*, user: User, now: datetime.datetime) -> QuerySet[CaseTransition]:
+def acute_cleared(*, user: User, now: datetime.datetime) -> QuerySet[Case]:
     """Acute flags lifted recently, with the action taken (shown, never exported)."""
     return (
-        CaseTransition.objects.filter(
-            name="clear_acute",
-            at__gte=now - datetime.timedelta(days=ACUTE_CLEARED_DAYS),
-            case__in=Case.objects.visible_to(user),
-        )
-        .select_related("case", "by")
-        .order_by("-at", "-pk")
+        Case.objects.visible_to(user)
+        .filter(acute_cleared_at__gte=now - datetime.timedelta(days=ACUTE_CLEARED_DAYS))
+        .select_related("acute_cleared_by")
+        .order_by("-acute_cleared_at", "-pk")
     )
 
 

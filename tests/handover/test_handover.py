@@ -176,7 +176,9 @@ def test_an_accepted_local_handover_puts_the_case_into_monitoring(
     assert list(
         MonitoringContact.objects.filter(case=case).values_list("months_after_handover", flat=True)
     ) == [3, 12, 18]
-    assert OutboxEvent.objects.filter(kind="handover.accepted").count() == 1
+    # One action, one event: the case's, naming the handover.
+    (event,) = OutboxEvent.objects.filter(kind="case.changed", payload__action="handover_accepted")
+    assert (event.payload["handover_id"], event.payload["state"]) == (handover.pk, "monitoring")
 
 
 def test_an_accepted_handover_to_jeugdbescherming_west_closes_the_case(operator, supervisor, jbw):

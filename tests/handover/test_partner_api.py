@@ -271,7 +271,10 @@ def test_a_retry_with_the_same_key_and_body_gets_the_same_answer_and_no_second_e
     assert first.status_code == retry.status_code == 200
     assert first.json() == retry.json()
     assert retry["Idempotent-Replayed"] == "true"
-    assert OutboxEvent.objects.filter(kind="handover.accepted").count() == 1
+    assert (
+        OutboxEvent.objects.filter(kind="case.changed", payload__action="handover_accepted").count()
+        == 1
+    )
 
 
 def test_the_same_key_with_another_body_is_a_conflict(cjg_system, handover):

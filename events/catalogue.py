@@ -41,8 +41,25 @@ class PresencePayload(TypedDict):
     since: str
 
 
-class CasePayload(TypedDict):
-    """cases.services.case_event_payload"""
+class CaseActionDetails(TypedDict, total=False):
+    """What the case action that sent a case event adds: the action (a
+    cases.models.CaseAuditKind value) and the ids it touched; never case content.
+
+    total=False rather than NotRequired: under postponed annotations Python 3.11's
+    TypedDict cannot see NotRequired and would count these keys as required."""
+
+    action: str
+    reason: str
+    linked_case_id: int
+    proposal_id: int
+    handover_id: int
+    organisation: str
+    handover_status: str
+    via: str
+
+
+class CasePayload(CaseActionDetails):
+    """cases.services.case_event_payload, plus the action's details."""
 
     case_id: int
     reference: str
@@ -60,10 +77,8 @@ class CaseCreatedPayload(CasePayload):
     reported_at: str
 
 
-class AcuteAlertPayload(TypedDict):
-    case_id: int
-    reference: str
-    reason: str
+class AcuteAlertPayload(CasePayload):
+    """The case action that made a case acute: its case payload, and why."""
 
 
 class DecisionPayload(TypedDict):
@@ -107,11 +122,8 @@ EventKind = Literal[
     "case.changed",
     "acute.alert",
     "decision.proposed",
-    "decision.approved",
     "decision.rejected",
     "handover.created",
-    "handover.accepted",
-    "handover.rejected",
     "handover.escalated",
 ]
 
@@ -171,8 +183,10 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     "case.changed": EventSpec(
         CasePayload,
         Audience.HOTLINE,
-        (Consumer.DASHBOARD,),
-        "acute alerts appear and clear, listed reports follow their case",
+        (Consumer.DASHBOARD, Consumer.SUPERVISOR),
+        "every case action sends this one event (its `action` says which): acute alerts "
+        "appear and clear, listed reports follow their case, an approved decision leaves the "
+        "approvals list and an answered handover the open handovers list",
     ),
     "acute.alert": EventSpec(
         AcuteAlertPayload,
@@ -188,12 +202,6 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         (Consumer.SUPERVISOR,),
         "a new decision waits for four eyes: the supervisors' approvals list is out of date",
     ),
-    "decision.approved": EventSpec(
-        DecisionPayload,
-        Audience.SUPERVISORS,
-        (Consumer.SUPERVISOR,),
-        "another supervisor took one off the approvals list",
-    ),
     "decision.rejected": EventSpec(
         DecisionPayload,
         Audience.SUPERVISORS,
@@ -205,18 +213,6 @@ CATALOGUE: dict[EventKind, EventSpec] = {
         Audience.SUPERVISORS,
         (Consumer.SUPERVISOR,),
         "a new handover waits for the partner: on the supervisors' open handovers list",
-    ),
-    "handover.accepted": EventSpec(
-        HandoverPayload,
-        Audience.SUPERVISORS,
-        (Consumer.SUPERVISOR,),
-        "the partner took it: off the supervisors' open handovers list",
-    ),
-    "handover.rejected": EventSpec(
-        HandoverPayload,
-        Audience.SUPERVISORS,
-        (Consumer.SUPERVISOR,),
-        "the partner refused it: off the open handovers list, back to the case's team",
     ),
     "handover.escalated": EventSpec(
         HandoverPayload,

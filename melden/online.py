@@ -372,4 +372,3 @@ def online_report_submit(*, draft: OnlineReportDraft) -> Case:
         acute_reason="online report: acute danger reported" if acute else "",
         also=also,
     )
-

@@ -244,12 +244,6 @@ def assessment_decide(
             label=f"{instrument.slug} v{draft.version}",
             acute=outcome.acute,
             completes_assessment=instrument.completes_safety_assessment,
-            event={
-                "instrument": instrument.slug,
-                "version": draft.version,
-                "level": outcome.level,
-                "assessment_acute": outcome.acute,
-            },
         )
 
     case_services.case_mark_assessment_complete(case_id=case_id, by=by, assessment=assessment)
@@ -391,7 +385,8 @@ def decision_approve(*, proposal_id: int, by: User, late_reason: str = "") -> De
             decision=proposal.decision,
             reason=proposal.reason,
             proposed_by=proposal.proposed_by,
-            event={"proposal_id": proposal.pk, "level": proposal.assessment.level},
+            # Ids only: the level of the assessment is case content, never in an event.
+            event={"proposal_id": proposal.pk},
             record=approved,
         )
 

@@ -71,22 +71,29 @@ function relevant(kind) {
 // The server-rendered list each supervisors' event changes (its card's id).
 const LIST_CHANGED_BY = {
   "decision.proposed": "approvals",
-  "decision.approved": "approvals",
   "decision.rejected": "approvals",
   "handover.created": "handovers",
-  "handover.accepted": "handovers",
-  "handover.rejected": "handovers",
   "handover.escalated": "handovers",
 };
+// A case action sends one "case.changed"; its action (cases.models.CaseAuditKind) says
+// whether it took a decision off the approvals list or a handover off the open list.
+const LIST_CHANGED_BY_ACTION = {
+  decided: "approvals",
+  handover_accepted: "handovers",
+  handover_rejected: "handovers",
+};
 
-function markStale(kind) {
-  const card = LIST_CHANGED_BY[kind];
+function markStale(event) {
+  const card =
+    event.kind === "case.changed"
+      ? LIST_CHANGED_BY_ACTION[event.payload && event.payload.action]
+      : LIST_CHANGED_BY[event.kind];
   const notice = card && document.querySelector(`#${card} [data-stale]`);
   if (notice) notice.hidden = false;
 }
 
 function onEvents(events) {
-  for (const event of events) markStale(event.kind);
+  for (const event of events) markStale(event);
   if (events.some((event) => relevant(event.kind))) refreshSoon();
 }
 

@@ -124,7 +124,26 @@ def sent_kinds() -> set[str]:
             for arg in candidates:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     sent.add(arg.value)
+        sent |= _case_action_kinds(tree)
     return sent
+
+
+def _case_action_kinds(tree: ast.AST) -> set[str]:
+    """Case actions name their one event in `event_kind` (cases.services.CaseAction): as
+    the field's default, as a keyword, or set by the action's body."""
+    kinds: set[str] = set()
+    for node in ast.walk(tree):
+        value: ast.expr | None = None
+        if isinstance(node, ast.keyword) and node.arg == "event_kind":
+            value = node.value
+        elif isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            names = [getattr(t, "id", None) or getattr(t, "attr", None) for t in targets]
+            if "event_kind" in names:
+                value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            kinds.add(value.value)
+    return kinds
 
 
 # --- the tests ----------------------------------------------------------------------------
@@ -232,7 +251,17 @@ async def test_a_supervisor_only_event_never_reaches_an_operators_socket(
     await receive(supervisor_socket)
 
     escalated = await database_sync_to_async(_record)("handover.escalated", _escalated_payload())
-    alert = {"case_id": 1, "reference": "VT-2026-000001", "reason": "acute"}
+    alert = {
+        "case_id": 1,
+        "reference": "VT-2026-000001",
+        "state": "intake",
+        "case_type": "report",
+        "acute": True,
+        "assessment_due": "2026-12-08",
+        "team_id": None,
+        "action": "acute_flagged",
+        "reason": "acute",
+    }
     acute = await database_sync_to_async(_record)("acute.alert", alert)
 
     # The supervisor gets both; the operator only the alert, the escalation never.

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypedDict, cast, get_args
 
+from accounts.roles import ANSWER_HOTLINE, SUPERVISE
+
 # --- payloads: what a dashboard shows and nothing more (no names, numbers, narratives) ----
 
 
@@ -139,8 +141,8 @@ class Audience(enum.StrEnum):
 
 # The permission that puts a user in an audience (accounts.roles gives them to roles).
 AUDIENCE_PERMISSION: dict[Audience, str] = {
-    Audience.HOTLINE: "accounts.answer_hotline",
-    Audience.SUPERVISORS: "accounts.supervise",
+    Audience.HOTLINE: ANSWER_HOTLINE,
+    Audience.SUPERVISORS: SUPERVISE,
 }
 
 

@@ -15,7 +15,7 @@ from cases.access import case_view
 from cases.models import Case, MonitoringContact
 from handover import destinations, selectors, services
 from handover.forms import HandoverForm, MonitoringForm, PhoneAnswerForm, RejectForm
-from handover.models import USE_PARTNER_INBOX, Handover, PartnerOrganisation
+from handover.models import Handover, PartnerOrganisation
 from handover.package import package_for_display
 from privacy.gate import list_viewed, protected_record
 

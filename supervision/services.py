@@ -7,12 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from accounts.roles import SUPERVISE
 from cases import services as case_services
 from cases.models import Case
 from privacy.access_log import access_record
 from supervision.selectors import staff_of_region, teams_of_region
-
-SUPERVISE = "accounts.supervise"
 
 
 class InvalidReassignment(ValueError):

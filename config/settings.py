@@ -497,6 +497,15 @@ HOTLINE_TOKEN_TTL_SECONDS = env_int(
     600,
     help_text="Lifetime of an operator's softphone token, in seconds",
 )
+# The softphone (static/js/softphone.js, Twilio's Voice JS SDK) opens its signalling socket
+# to wss://voice-js.<edge>.twilio.com/signal; the edge (roaming first, then the one Twilio
+# names) is not known in advance. Only the page with the softphone may connect there. Its
+# call audio is WebRTC, which the connect-src directive does not govern; the SDK's
+# telemetry (eventgw.twilio.com) and its ringtones from sdk.twilio.com are switched off
+# or replaced by our own in softphone.js, so neither host is here.
+CSP_CONNECT_SRC_BY_VIEW: dict[str, tuple[str, ...]] = {
+    "dashboard:dashboard": ("wss://*.twilio.com",),
+}
 
 # --- benchmarks (make bench) -------------------------------------------------------
 

@@ -181,6 +181,30 @@ def _strings() -> dict[str, Any]:
         "open_case": _("Dossier openen"),
         "assessment": _("Veiligheidsbeoordeling"),
         "start_intake": _("Intake starten"),
+        "softphone": {
+            "connecting": _("Telefoon: verbinden…"),
+            "registered": _("Telefoon: klaar voor gesprekken"),
+            "ringing": _("Telefoon: gaat over"),
+            "in_call": _("Telefoon: in gesprek"),
+            "ended": _("Telefoon: gesprek beëindigd"),
+            "offline": _("Telefoon: offline"),
+            "simulated": _("Telefoon: gesimuleerd (geen Twilio-account ingesteld)"),
+            "answer": _("Opnemen"),
+            "hang_up": _("Ophangen"),
+            "microphone_denied": _(
+                "De browser geeft de microfoon niet vrij. Sta de microfoon toe voor deze "
+                "pagina en neem het gesprek opnieuw aan."
+            ),
+            "microphone_missing": _(
+                "Er is geen microfoon gevonden of hij is in gebruik. Sluit een headset aan en "
+                "neem het gesprek opnieuw aan."
+            ),
+            "unsupported": _(
+                "Deze browser kan niet bellen. Gebruik een recente Chrome of Firefox."
+            ),
+            "token_failed": _("De telefoon kon zich niet aanmelden. Herlaad de pagina."),
+            "failed": _("De telefoon gaf een fout (code %(code)s)."),
+        },
     }
 
 
@@ -203,6 +227,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "take_url": _url_pattern("hotline:take_call"),
             "case_url": _url_pattern("cases:case_detail"),
             "intake_url": reverse("cases:intake_new"),
+            "token_url": reverse("hotline:token"),
             "assessment_url": _url_pattern("safety_assessment:case_assessment"),
         },
     )

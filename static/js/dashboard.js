@@ -409,12 +409,20 @@ async function post(url, body) {
   return { ok: response.ok, status: response.status, data };
 }
 
+// The softphone (softphone.js) answers the call that rings next: it is this one.
+function tookCall(callId) {
+  document.dispatchEvent(new CustomEvent("hotline:taken", { detail: { callId } }));
+}
+
 async function takeCall(callId, button) {
   button.disabled = true;
   try {
     const result = await post(root.dataset.takeUrl.replace("/0/", `/${callId}/`));
     if (!result) return;
-    if (result.ok) showMessage(format(T.taken, { id: callId }));
+    if (result.ok) {
+      showMessage(format(T.taken, { id: callId }));
+      tookCall(callId);
+    }
     else showMessage(result.data.error || (result.status === 409 ? T.taken_elsewhere : T.failed), true);
     if (result.ok && result.data.call) {
       state.calls.set(result.data.call.call_id, result.data.call);
@@ -435,6 +443,7 @@ async function takeNext() {
     else if (result.data.call) {
       state.calls.set(result.data.call.call_id, result.data.call);
       showMessage(format(T.taken, { id: result.data.call.call_id }));
+      tookCall(result.data.call.call_id);
       render();
     } else showMessage(result.data.message || T.queue_empty);
   } catch {

@@ -173,6 +173,12 @@ def operator_page(
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.route_web_socket(SIGNALLING, signalling.attach)
+    # Whatever the SDK loads beyond its socket must come from our own origin.
+    page.add_init_script(
+        """document.addEventListener("securitypolicyviolation", (e) => {
+            (window.cspViolations = window.cspViolations || []).push(e.blockedURI);
+        });"""
+    )
     return context, page
 
 
@@ -324,6 +330,7 @@ def test_the_softphone_registers_rings_for_the_taken_call_answers_and_hangs_up(
         status_callback(server, {**params, "CallStatus": "completed", "SequenceNumber": "9"})
         expect(page.locator(f'#in-hand [data-call-id="{call.pk}"]')).to_have_count(0)
         expect(state).to_have_text("Telefoon: klaar voor gesprekken", timeout=10_000)
+        assert page.evaluate("window.cspViolations || []") == []
     finally:
         context.close()
 

@@ -336,3 +336,45 @@ def test_the_data_migration_skips_a_value_it_cannot_decrypt(case, elsewhere, cap
     assert elsewhere.postcode_house_index == postcode_house_index("3011BB", "7")
     err = capsys.readouterr().err
     assert f"reports_case.address id={case.pk}" in err and "damaged" not in err
+
+
+# --- the new indexes and the reference check ---------------------------------------------
+
+
+def test_postcode_house_ignores_the_addition_and_spacing_but_not_the_number():
+    assert postcode_house_index("2511 ab", "12-A") == postcode_house_index("2511AB", 12) != ""
+    assert postcode_house_index("2511AB", "12") != postcode_house_index("2511AB", "14")
+    assert postcode_house_index("2511", "12") == postcode_house_index("2511AB", "") == ""
+
+
+def test_each_kind_hashes_apart():
+    """A postcode, a postcode with number and a full address never share a hash."""
+    from privacy.blind_index import address_index
+
+    assert len({postcode_index("2511AB"), postcode_house_index("2511AB", "12"),
+                address_index("2511AB", "12")}) == 3  # fmt: skip
+
+
+def test_a_date_of_birth_hashes_the_same_as_a_date_or_as_stored_text():
+    assert date_of_birth_index(datetime.date(2016, 3, 1)) == date_of_birth_index("2016-03-01")
+    assert date_of_birth_index(None) == date_of_birth_index("1-3-2016") == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "part"),
+    [
+        ("vt-2026-000123", "VT-2026-000123"),
+        (" 000123 ", "000123"),
+        ("2026-0001", "2026-0001"),
+        ("VT", "VT"),
+        ("Noor de Vries", ""),
+        ("0612345678", ""),
+        ("111222333", ""),
+        ("01-03-2016", ""),
+        ("2511AB", ""),
+    ],
+)
+def test_only_a_piece_of_a_reference_counts_as_one(raw, part):
+    from cases.forms import reference_part
+
+    assert reference_part(raw) == part

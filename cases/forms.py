@@ -402,7 +402,7 @@ class CaseSearchForm(forms.Form):
         return bsn
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         postcode, number = data.get("postcode", ""), data.get("house_number", "").strip()
         if number and "postcode" not in self.errors:
             if not postcode:

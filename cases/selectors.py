@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from accounts.models import User
@@ -140,7 +141,9 @@ class CaseSearch:
         return [f.name.removesuffix("_index") for f in fields(self) if getattr(self, f.name)]
 
 
-def case_search(user: User, search: CaseSearch, *, limit: int = SEARCH_LIMIT) -> list[Case]:
+def case_search(
+    user: User | AnonymousUser, search: CaseSearch, *, limit: int = SEARCH_LIMIT
+) -> list[Case]:
     """Cases the user may see that match every given index.
 
     Name, date of birth and BSN must belong to the same person; a name alone also finds a
@@ -178,7 +181,9 @@ def case_search(user: User, search: CaseSearch, *, limit: int = SEARCH_LIMIT) ->
     return list(cases.order_by("-acute", "assessment_due", "-reported_at")[:limit])
 
 
-def cases_with_reference_part(user: User, part: str, *, limit: int = SEARCH_LIMIT) -> list[Case]:
+def cases_with_reference_part(
+    user: User | AnonymousUser, part: str, *, limit: int = SEARCH_LIMIT
+) -> list[Case]:
     """Cases the user may see whose reference contains `part` (references are not secret)."""
     if not part:
         return []

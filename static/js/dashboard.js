@@ -99,7 +99,8 @@ function applyEvent(event, live) {
       announce(format(T.new_alert, { reference: p.reference }), true);
     }
     state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: p.reason });
-  } else if (kind === "case.created" || kind === "case.changed") {
+  }
+  if (kind === "case.created" || kind === "case.changed" || kind === "acute.alert") {
     if (p.acute && p.state !== "closed") {
       if (!state.alerts.has(p.case_id)) {
         state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: "acute" });
@@ -107,7 +108,9 @@ function applyEvent(event, live) {
     } else {
       state.alerts.delete(p.case_id);
     }
-    if (kind === "case.created" && p.channel === "online") {
+    // A new online report is announced by case.created, or by acute.alert when it was
+    // acute from the start (one event per case action: events/catalogue.py).
+    if ((kind === "case.created" || kind === "acute.alert") && p.channel === "online") {
       state.reports.set(p.case_id, p);
       if (live) announce(format(T.new_report, { reference: p.reference }));
     } else if (state.reports.has(p.case_id)) {

@@ -75,8 +75,12 @@ def key_by_id(key_id: str) -> ChainKey | None:
     return None
 
 
+# One encoder, not one per call: verify_access_log encodes every row of the log.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def canonical(content: Mapping[str, Any]) -> bytes:
-    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    return _ENCODER.encode(content).encode()
 
 
 def legacy_link(content: Mapping[str, Any]) -> str:
@@ -84,8 +88,16 @@ def legacy_link(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(content)).hexdigest()
 
 
+@cache
+def _keyed_hmac(secret: bytes) -> Any:
+    # The key's inner and outer pads computed once; each link copies this state.
+    return hmac.new(secret, digestmod=hashlib.sha256)
+
+
 def keyed_link(content: Mapping[str, Any], key: ChainKey) -> str:
-    return hmac.new(key.secret, canonical(content), hashlib.sha256).hexdigest()
+    mac = _keyed_hmac(key.secret).copy()
+    mac.update(canonical(content))
+    return str(mac.hexdigest())
 
 
 def same(a: str, b: str) -> bool:

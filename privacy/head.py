@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging.handlers
 import os
+import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -74,25 +75,7 @@ def export_head(destination: str | None = None) -> ExportedHead:
         raise HeadError("ACCESS_LOG_HEAD_EXPORT is not set: there is nowhere to export to.")
     head = current_head()
     if destination == SYSLOG:
-        try:
-            handler = logging.handlers.SysLogHandler(
-                address=SYSLOG_ADDRESS, facility=logging.handlers.SysLogHandler.LOG_AUTH
-            )
-        except OSError as error:
-            raise HeadError(f"syslog is not reachable at {SYSLOG_ADDRESS}: {error}") from None
-        try:
-            record = logging.LogRecord(
-                "veiligthuis.access_log_head",
-                logging.INFO,
-                "",
-                0,
-                SYSLOG_TAG + head.line(),
-                None,
-                None,
-            )
-            handler.emit(record)
-        finally:
-            handler.close()
+        _send_to_syslog(SYSLOG_TAG + head.line())
         return head
     path = Path(destination)
     if not path.parent.is_dir():
@@ -104,6 +87,23 @@ def export_head(destination: str | None = None) -> ExportedHead:
         out.flush()
         os.fsync(out.fileno())
     return head
+
+
+def _send_to_syslog(message: str) -> None:
+    """One datagram to the local syslog (facility auth, level info). Unlike the logging
+    module's handler, a syslog that cannot be reached is an error here, not silence."""
+    priority = logging.handlers.SysLogHandler.LOG_AUTH * 8 + logging.handlers.SysLogHandler.LOG_INFO
+    data = f"<{priority}>{message}".encode()
+    last_error: OSError | None = None
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        try:
+            with socket.socket(socket.AF_UNIX, kind) as connection:
+                connection.connect(SYSLOG_ADDRESS)
+                connection.sendall(data if kind == socket.SOCK_DGRAM else data + b"\0")
+            return
+        except OSError as error:
+            last_error = error
+    raise HeadError(f"syslog is not reachable at {SYSLOG_ADDRESS}: {last_error}")
 
 
 def parse_head(line: str) -> ExportedHead:

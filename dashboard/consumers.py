@@ -84,7 +84,8 @@ def _audiences_now(user_id: int) -> frozenset[Audience]:
 
 
 def _log_refusal(scope: dict[str, Any], user: Any, reason: str) -> None:
-    """The refused handshake through the access gate: an access-log row and a security line."""
+    """The refused handshake through the access gate: an access-log row and a security line
+    (only a rate-limited security line for a socket without a login: privacy.strangers)."""
     from privacy.gate import refusal_record
 
     client = scope.get("client") or ["", 0]

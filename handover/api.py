@@ -23,6 +23,7 @@ from handover import selectors, services
 from handover.models import ApiIdempotencyRecord, Handover, PartnerOrganisation
 from handover.signing import SignatureRefused, verify_request
 from privacy.access_log import access_record
+from privacy.strangers import stranger_line_allowed
 
 security_log = logging.getLogger("veiligthuis.security")
 API_ROLE = "partner-api"
@@ -80,13 +81,18 @@ def signed(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
         try:
             organisation = verify_request(request)
         except SignatureRefused as refusal:
-            return _refuse(
-                request,
-                status=401,
-                reason=str(refusal),
-                organisation=refusal.organisation,
-                message="request not authenticated",
-            )
+            # Not (yet) a partner's system: no access-log row, a rate-limited security line.
+            ip = client_ip(request)
+            if stranger_line_allowed(ip):
+                security_log.warning(
+                    "partner api refused: organisation=%s method=%s path=%s ip=%s reason=%s",
+                    refusal.organisation.slug if refusal.organisation else "-",
+                    request.method,
+                    request.path,
+                    ip,
+                    refusal,
+                )
+            return JsonResponse({"error": "request not authenticated"}, status=401)
         return view(request, organisation, *args, **kwargs)
 
     return csrf_exempt(never_cache(wrapped))

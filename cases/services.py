@@ -38,6 +38,7 @@ from cases.models import (
     State,
     may_start_assessment,
 )
+from events.catalogue import EventKind
 from events.services import event_record
 from privacy.access_log import access_record
 from privacy.blind_index import (
@@ -178,7 +179,7 @@ class CaseAction:
     by_system: str = ""
     detail: str = ""
     changed: bool = False
-    event_kind: str = "case.changed"
+    event_kind: EventKind = "case.changed"
     event: dict[str, Any] = field(default_factory=dict)
 
     def transition(self, name: str, *, reason: str = "") -> None:

@@ -232,7 +232,7 @@ def test_a_partner_is_created_by_createstaff_and_linked_by_partner_member_add(db
     assert "partner_member_add --username pien" in capsys.readouterr().out
     user = User.objects.get(username="pien")
     assert user.role == "partner"
-    assert user.totpdevice_set.filter(confirmed=True).exists()
+    assert user.stafftotpdevice_set.filter(confirmed=True).exists()
     assert not PartnerMembership.objects.filter(user=user).exists()
     call_command("partner_member_add", "--username", "pien", "--organisation", "cjg-den-haag")
     assert PartnerMembership.objects.get(user=user).organisation.slug == "cjg-den-haag"

@@ -256,9 +256,9 @@ class Bench:
         from django.contrib.auth.models import Group
         from django.contrib.sessions.backends.db import SessionStore
         from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from accounts import roles
+        from accounts.devices import totp_device_model
         from accounts.models import User
 
         group = Group.objects.get(name=roles.OPERATOR)
@@ -269,7 +269,8 @@ class Bench:
                 username=f"bench-operator-{i}", defaults={"password": make_password(None)}
             )
             user.groups.add(group)
-            device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+            devices = totp_device_model().objects
+            device = devices.filter(user=user).first() or devices.create(
                 user=user, name="authenticator", confirmed=True
             )
             session = SessionStore()

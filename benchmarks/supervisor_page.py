@@ -212,9 +212,9 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment, teardown_test_environment
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts import roles
+    from accounts.devices import totp_device_model
     from accounts.management.commands.totp_code import current_code
     from accounts.services import staff_create
 
@@ -259,7 +259,7 @@ def main() -> int:
         client.post("/accounts/login/", {"username": "bench-sup", "password": password})
         client.post(
             "/accounts/token/",
-            {"token": current_code(TOTPDevice.objects.get(user=supervisor))},
+            {"token": current_code(totp_device_model().objects.get(user=supervisor))},
         )
         floor_times, floor_queries, floor_status = measure(client, "/")
         page_times, page_queries, page_status = measure(client, "/supervisor/")

@@ -285,6 +285,9 @@ if os.environ.get("TEST_FAST_PASSWORD_HASHER", "").strip():
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 OTP_TOTP_ISSUER = "Veilig Thuis"
+# Staff authenticators: django-otp's TOTP device with the key encrypted (privacy/totp.py).
+# A setting, like AUTH_USER_MODEL, because accounts may not import privacy.
+STAFF_TOTP_DEVICE_MODEL = "privacy.StaffTOTPDevice"
 
 LOGIN_FAILURE_LIMIT = env_int(
     "LOGIN_FAILURE_LIMIT", 5, help_text="Failed logins (password or code) before a lockout"
@@ -297,6 +300,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 # Lock the username from that address: locking the username everywhere would let anyone
 # lock an operator out of a night shift by guessing wrong on purpose.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A correct password resets axes' count for that name and address. Wrong *codes* are
+# counted per account as well (User.second_factor_failures) and survive password logins:
+# only a full login or a supervisor clears them (accounts.services.second_factor_*).
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"

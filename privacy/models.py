@@ -192,3 +192,8 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_type}:{self.target_id} {self.reference}"
+
+
+# Staff authenticators with an encrypted key live in their own module; imported here so
+# the app registry knows the model.
+from privacy.totp import StaffTOTPDevice  # noqa: E402, F401

@@ -212,7 +212,10 @@ function connect() {
 async function checkSession() {
   // A refused handshake looks like a dead server; a redirect to the login tells them apart.
   try {
-    const response = await fetch(location.href, { redirect: "manual" });
+    const response = await fetch(location.href, {
+      redirect: "manual",
+      headers: { "X-Background-Poll": "1" }, // a check, not activity
+    });
     if (response.type === "opaqueredirect") location.reload();
   } catch {
     // The server is down: keep trying to reconnect.
@@ -403,6 +406,8 @@ async function post(url, body) {
     location.reload(); // logged out: the login page
     return null;
   }
+  // The operator's own action counts as activity: the idle warning (idle_warning.js) restarts.
+  if (response.ok) document.dispatchEvent(new CustomEvent("vt:session-extended"));
   let data = {};
   try {
     data = await response.json();
@@ -476,6 +481,8 @@ for (const type of ["keydown", "pointerdown", "pointermove", "wheel", "touchstar
 setInterval(() => {
   // Only someone who touched keyboard or mouse in the last minute keeps the session alive;
   // a dashboard left alone times out like any other page.
+  // The heartbeat is the operator's own activity, so it does extend the session (and
+  // post() tells the page's idle warning so).
   if (Date.now() - lastActivity < HEARTBEAT_MS) post(root.dataset.heartbeatUrl).catch(() => {});
 }, HEARTBEAT_MS);
 

@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from cases.codes import Decision
@@ -239,7 +238,7 @@ def test_a_partner_is_created_by_createstaff_and_linked_by_partner_member_add(db
     assert "partner_member_add --username pien" in capsys.readouterr().out
     user = User.objects.get(username="pien")
     assert user.role == "partner"
-    assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert user.stafftotpdevice_set.filter(confirmed=True).exists()
     assert not PartnerMembership.objects.filter(user=user).exists()
     call_command("partner_member_add", "--username", "pien", "--organisation", "cjg-den-haag")
     assert PartnerMembership.objects.get(user=user).organisation.slug == "cjg-den-haag"

@@ -55,7 +55,10 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
     # new one after their password (accounts.views.token_view).
     must_enrol = models.BooleanField(_("moet authenticator opnieuw instellen"), default=False)
 
-    class Meta(AbstractUser.Meta):
+    # AbstractUser.Meta's names, written out: django-stubs does not declare that Meta.
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
         permissions = [
             ("answer_hotline", "Can work the hotline dashboard and intake"),

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import User
 from accounts.roles import SUPERVISE, USE_PARTNER_INBOX, WORK_CASES
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases.access import case_view
 from cases.models import Case, MonitoringContact
 from handover import destinations, selectors, services
@@ -21,13 +18,6 @@ from handover.forms import HandoverForm, MonitoringForm, PhoneAnswerForm, Reject
 from handover.models import Handover, PartnerOrganisation
 from handover.package import package_for_display
 from privacy.gate import list_viewed, protected_record
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind accounts.middleware (login + 2FA) and permission_required,
-    # so the user is a logged-in member of staff or partner, never AnonymousUser.
-    return cast(User, request.user)
-
 
 # --- staff: handing a case over ------------------------------------------------------------
 
@@ -67,7 +57,7 @@ def case_handover_page(
                     safety_conditions=form.conditions(),
                     facts_for_receiver=form.cleaned_data["facts_for_receiver"],
                     override_reason=form.cleaned_data["override_reason"],
-                    by=_user(request),
+                    by=staff_user(request),
                     language=language,
                 )
             except services.HandoverError as refusal:
@@ -131,7 +121,7 @@ def case_handover_answer(request: HttpRequest, case: Case, handover_id: int) -> 
                 services.handover_accept(
                     handover_id=handover.pk,
                     organisation=handover.organisation,
-                    by=_user(request),
+                    by=staff_user(request),
                     via=Handover.Via.PHONE,
                     answered_by_name=form.cleaned_data["answered_by_name"],
                 )
@@ -139,7 +129,7 @@ def case_handover_answer(request: HttpRequest, case: Case, handover_id: int) -> 
                 services.handover_reject(
                     handover_id=handover.pk,
                     organisation=handover.organisation,
-                    by=_user(request),
+                    by=staff_user(request),
                     via=Handover.Via.PHONE,
                     reason=form.cleaned_data["reason"],
                     answered_by_name=form.cleaned_data["answered_by_name"],
@@ -233,7 +223,7 @@ def partner_accept(request: HttpRequest, handover_id: int) -> HttpResponse:
         services.handover_accept(
             handover_id=handover.pk,
             organisation=handover.organisation,
-            by=_user(request),
+            by=staff_user(request),
             via="inbox",
         )
     except services.HandoverError as refusal:
@@ -254,7 +244,7 @@ def partner_reject(request: HttpRequest, handover_id: int) -> HttpResponse:
             services.handover_reject(
                 handover_id=handover.pk,
                 organisation=handover.organisation,
-                by=_user(request),
+                by=staff_user(request),
                 via="inbox",
                 reason=form.cleaned_data["reason"],
             )
@@ -303,7 +293,7 @@ def monitoring_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
                     contact_id=contact.pk,
                     outcome=form.cleaned_data["outcome"],
                     note=form.cleaned_data["note"],
-                    by=_user(request),
+                    by=staff_user(request),
                 )
             except services.HandoverError as refusal:
                 form.add_error(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import User
 from accounts.roles import SUPERVISE, WORK_CASES
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases.access import case_view
 from cases.models import Case, FeedbackTask
 from melden import feedback
@@ -56,12 +55,6 @@ class FeedbackForm(forms.Form):
         if data.get("followup_started") == "yes" and not (data.get("handover_parties") or ""):
             self.add_error("handover_parties", _("Noem wie het vervolg oppakt."))
         return data
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind accounts.middleware (login + 2FA) and permission_required,
-    # so the user is a logged-in member of staff, never AnonymousUser.
-    return cast(User, request.user)
 
 
 def _task(case: Case, task_id: int) -> FeedbackTask:
@@ -118,7 +111,7 @@ def feedback_compose(request: HttpRequest, case: Case, task_id: int) -> HttpResp
     try:
         feedback.feedback_compose(
             task=task,
-            by=_user(request),
+            by=staff_user(request),
             followup_started=form.cleaned_data["followup_started"] == "yes",
             handover_parties=form.cleaned_data["handover_parties"],
             reporter_has_role=form.cleaned_data["reporter_has_role"],
@@ -138,7 +131,7 @@ def feedback_compose(request: HttpRequest, case: Case, task_id: int) -> HttpResp
 def feedback_approve(request: HttpRequest, case: Case, task_id: int) -> HttpResponse:
     task = _task(case, task_id)
     try:
-        feedback.feedback_approve(task=task, by=_user(request))
+        feedback.feedback_approve(task=task, by=staff_user(request))
     except feedback.FeedbackRefused as refusal:
         messages.error(request, str(refusal))
     else:

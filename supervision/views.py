@@ -6,7 +6,7 @@ every staff URL by accounts.middleware."""
 from __future__ import annotations
 
 import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import User
 from accounts.roles import SUPERVISE
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases.models import Case
 from cases.services import CaseChanged
 from privacy.gate import list_viewed, protected_record
@@ -34,14 +33,8 @@ BACKLOG_DAYS = 30
 CALL_DAYS = 14
 
 
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind accounts.middleware (login + 2FA) and permission_required,
-    # so the user is a logged-in member of staff, never AnonymousUser.
-    return cast(User, request.user)
-
-
 def _region(request: HttpRequest) -> str:
-    return _user(request).region or settings.VT_REGION
+    return staff_user(request).region or settings.VT_REGION
 
 
 def _filters(request: HttpRequest) -> tuple[CaseFilterForm, selectors.CaseFilters]:
@@ -85,7 +78,7 @@ def _call_charts(region: str, today: datetime.date, threshold: int) -> dict[str,
 
 
 def _backlog_chart(request: HttpRequest, today: datetime.date) -> Any:
-    rows = selectors.backlog(user=_user(request), today=today, days=BACKLOG_DAYS)
+    rows = selectors.backlog(user=staff_user(request), today=today, days=BACKLOG_DAYS)
     return charts.line_chart(
         title=_("Werkvoorraad per dag, laatste %(n)s dagen") % {"n": BACKLOG_DAYS},
         labels=[formats.date_format(row["day"], "j-n") for row in rows],
@@ -109,7 +102,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     threshold = settings.SERVICE_LEVEL_SECONDS
     form, filters = _filters(request)
     page = Paginator(
-        selectors.open_cases(user=_user(request), filters=filters), CASES_PER_PAGE
+        selectors.open_cases(user=staff_user(request), filters=filters), CASES_PER_PAGE
     ).get_page(request.GET.get("page"))
     # The list shows references, states and deadlines, no personal content: one access
     # log row for the page (with its filters) rather than one per reference shown.
@@ -119,9 +112,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         target_id=page.number,
         reason=f"supervisor overview: {filters.describe()}",
     )
-    approvals, more_approvals = _short(proposals_awaiting(user=_user(request)))
-    handovers, more_handovers = _short(selectors.handovers_open(user=_user(request)))
-    monitoring, more_monitoring = _short(selectors.monitoring_due(user=_user(request), today=today))
+    approvals, more_approvals = _short(proposals_awaiting(user=staff_user(request)))
+    handovers, more_handovers = _short(selectors.handovers_open(user=staff_user(request)))
+    monitoring, more_monitoring = _short(
+        selectors.monitoring_due(user=staff_user(request), today=today)
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -129,15 +124,17 @@ def overview(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": selectors.with_deadline_buckets(list(page.object_list), today),
         "query": query.urlencode(),
-        "summary": selectors.open_case_summary(user=_user(request), today=today),
+        "summary": selectors.open_case_summary(user=staff_user(request), today=today),
         "approvals": approvals,
         "more_approvals": more_approvals,
         "handovers": handovers,
         "more_handovers": more_handovers,
         "monitoring": monitoring,
         "more_monitoring": more_monitoring,
-        "acute": list(selectors.acute_open(user=_user(request))[:SHORT_LIST]),
-        "acute_cleared": list(selectors.acute_cleared(user=_user(request), now=now)[:SHORT_LIST]),
+        "acute": list(selectors.acute_open(user=staff_user(request))[:SHORT_LIST]),
+        "acute_cleared": list(
+            selectors.acute_cleared(user=staff_user(request), now=now)[:SHORT_LIST]
+        ),
         "backlog_chart": _backlog_chart(request, today),
         "live": selectors.live_figures(region=region, now=now, threshold_seconds=threshold),
         "today": today,
@@ -170,7 +167,7 @@ def export(request: HttpRequest, list_name: str) -> HttpResponse:
     if list_name not in EXPORTS:
         raise Http404
     today = timezone.localdate()
-    user = _user(request)
+    user = staff_user(request)
     description = "all"
     if list_name == "cases":
         form, filters = _filters(request)
@@ -278,7 +275,7 @@ def reassign(request: HttpRequest, case_id: int) -> HttpResponse:
             try:
                 services.case_reassign(
                     case_id=case.pk,
-                    by=_user(request),
+                    by=staff_user(request),
                     assigned_to=form.cleaned_data["assigned_to"],
                     team=form.cleaned_data["team"],
                     expected_version=form.cleaned_data["version"],

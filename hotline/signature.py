@@ -8,11 +8,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
+
+from hotline.webhook_input import webhook_input_problem
 
 security_log = logging.getLogger("veiligthuis.security")
 
@@ -40,7 +47,9 @@ def signature_is_valid(request: HttpRequest) -> bool:
 def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """POST only, signature checked before the view runs; a refusal writes nothing.
 
-    No CSRF token (Twilio has none; the signature is stronger) and no cache.
+    Then the fields the views read are checked (hotline.webhook_input): odd input is a
+    400 naming the field, before anything is stored. No CSRF token (Twilio has none;
+    the signature is stronger) and no cache.
     """
 
     @functools.wraps(view)
@@ -52,6 +61,14 @@ def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
                 "twilio webhook refused: bad or missing signature path=%s", request.path
             )
             return HttpResponseForbidden("invalid signature", content_type="text/plain")
+        problem = webhook_input_problem(request.POST)
+        if problem:
+            security_log.warning(
+                "twilio webhook refused: odd input path=%s field=%s",
+                request.path,
+                problem.split(":", 1)[0].removeprefix("bad "),
+            )
+            return HttpResponseBadRequest(problem, content_type="text/plain")
         return view(request, *args, **kwargs)
 
     return csrf_exempt(never_cache(require_POST(wrapped)))

@@ -32,6 +32,7 @@ from hotline.regions import transfer_number_for
 from hotline.selectors import call_by_sid, call_queue_position, call_summary
 from hotline.signature import twilio_webhook
 from hotline.signature import twiml as twiml_response
+from hotline.webhook_input import query_id, sequence_number
 from privacy.gate import protected_record
 
 logger = logging.getLogger(__name__)
@@ -169,14 +170,12 @@ def queue_result(request: HttpRequest) -> HttpResponse:
 
 @twilio_webhook
 def status(request: HttpRequest) -> HttpResponse:
-    raw_sequence = request.POST.get("SequenceNumber", "").strip()
-    if raw_sequence and not raw_sequence.isdigit():
-        return HttpResponse("bad SequenceNumber", status=400, content_type="text/plain")
+    # The decorator checked SequenceNumber (digits, within an IntegerField).
     try:
         services.call_status_record(
             sid=request.POST.get("CallSid", ""),
             status=request.POST.get("CallStatus", ""),
-            sequence=int(raw_sequence) if raw_sequence else None,
+            sequence=sequence_number(request.POST.get("SequenceNumber", "")),
         )
     except ValueError:
         return HttpResponse("unknown CallStatus", status=400, content_type="text/plain")
@@ -185,10 +184,10 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @twilio_webhook
 def connect(request: HttpRequest) -> HttpResponse:
-    raw_id = request.GET.get("call", "")
-    if not raw_id.isdigit():
+    call_id = query_id(request.GET.get("call", ""))
+    if call_id is None:
         return HttpResponse("call missing", status=400, content_type="text/plain")
-    call = Call.objects.filter(pk=int(raw_id), sid=request.POST.get("CallSid", "")).first()
+    call = Call.objects.filter(pk=call_id, sid=request.POST.get("CallSid", "")).first()
     if call is None:
         return HttpResponse("unknown call", status=404, content_type="text/plain")
     if request.GET.get("step") == "after":
@@ -325,11 +324,11 @@ def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 
 def _callback_response(request: HttpRequest) -> tuple[Callback | None, HttpResponse | None]:
-    raw_id = request.GET.get("callback", "")
-    if not raw_id.isdigit():
+    callback_id = query_id(request.GET.get("callback", ""))
+    if callback_id is None:
         return None, HttpResponse("callback missing", status=400, content_type="text/plain")
     callback = callbacks.callback_for_webhook(
-        callback_id=int(raw_id), sid=request.POST.get("CallSid", "")
+        callback_id=callback_id, sid=request.POST.get("CallSid", "")
     )
     if callback is None:
         return None, HttpResponse("unknown callback", status=404, content_type="text/plain")
@@ -345,14 +344,11 @@ def callback(request: HttpRequest) -> HttpResponse:
     language = "en" if found.contact.language == "en" else "nl"
     step = request.GET.get("step", "")
     if step == "status":
-        raw_sequence = request.POST.get("SequenceNumber", "").strip()
-        if raw_sequence and not raw_sequence.isdigit():
-            return HttpResponse("bad SequenceNumber", status=400, content_type="text/plain")
         try:
             callbacks.callback_status_record(
                 callback=found,
                 status=request.POST.get("CallStatus", ""),
-                sequence=int(raw_sequence) if raw_sequence else None,
+                sequence=sequence_number(request.POST.get("SequenceNumber", "")),
             )
         except ValueError:
             return HttpResponse("unknown CallStatus", status=400, content_type="text/plain")

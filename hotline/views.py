@@ -15,7 +15,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from accounts.roles import ANSWER_HOTLINE
-from accounts.security import permission_required
+from accounts.security import log_refusal, permission_required
 from cases.codes import CallerChoice
 from cases.models import Case, Contact
 from hotline import callbacks, services, twilio_rest, twiml
@@ -225,12 +225,22 @@ def _taken_response(call: Call) -> JsonResponse:
     return JsonResponse({"call": call_summary(call)})
 
 
+def _not_your_region(request: HttpRequest) -> JsonResponse:
+    """An account of another region tried to take a call of this deployment's queue."""
+    log_refusal(request, reason=f"operator of region {request.user.region!r} takes a call")
+    return JsonResponse(
+        {"error": _("Je kunt alleen gesprekken van je eigen regio aannemen.")}, status=403
+    )
+
+
 @require_POST
 @permission_required(ANSWER_HOTLINE)
 def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
     call = get_object_or_404(Call, pk=call_id)
     try:
         call = services.call_take(call=call, operator=request.user)
+    except services.CallNotYours:
+        return _not_your_region(request)
     except services.CallNotAvailable:
         return JsonResponse(
             {"error": _("Dit gesprek is al aangenomen door een collega of wacht niet meer.")},
@@ -249,6 +259,8 @@ def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
 def take_next(request: HttpRequest) -> JsonResponse:
     try:
         call = services.call_take_next(operator=request.user)
+    except services.CallNotYours:
+        return _not_your_region(request)
     except services.CallTransferFailed:
         return JsonResponse(
             {"error": _("Doorverbinden is mislukt; het gesprek staat weer in de wachtrij.")},

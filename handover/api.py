@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.security import client_ip
 from handover import selectors, services
 from handover.models import ApiIdempotencyRecord, Handover, PartnerOrganisation
-from handover.signing import SignatureRefused, verify_request
+from handover.signing import SignatureRefused, idempotency_key_valid, verify_request
 from privacy.access_log import access_record
 
 security_log = logging.getLogger("veiligthuis.security")
@@ -80,12 +80,13 @@ def signed(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
         try:
             organisation = verify_request(request)
         except SignatureRefused as refusal:
+            # A malformed header is named (400); a refused signature says no more (401).
             return _refuse(
                 request,
-                status=401,
+                status=refusal.status,
                 reason=str(refusal),
                 organisation=refusal.organisation,
-                message="request not authenticated",
+                message=str(refusal) if refusal.status == 400 else "request not authenticated",
             )
         return view(request, organisation, *args, **kwargs)
 
@@ -136,9 +137,10 @@ def _idempotent(
     """The same Idempotency-Key with the same request gives the same answer and no second
     effect; with a different request it is a conflict."""
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 100:
+    if not idempotency_key_valid(key):
         return JsonResponse(
-            {"error": "an Idempotency-Key header (1-100 characters) is required"}, status=400
+            {"error": "an Idempotency-Key header (1-100 printable ASCII characters) is required"},
+            status=400,
         )
     request_hash = _request_hash(request)
     with transaction.atomic():

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 
 # Only our own origin: no CDN, no third-party script, no inline script or style.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -37,3 +42,34 @@ class SecurityHeadersMiddleware:
             response["Cache-Control"] = "no-store"
             response.setdefault("Pragma", "no-cache")
         return response
+
+
+def with_security_headers(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """`get_response` with the header middleware of MIDDLEWARE around it, in that order,
+    for responses made outside Django's middleware (static files served by Daphne)."""
+    return SecurityMiddleware(SecurityHeadersMiddleware(XFrameOptionsMiddleware(get_response)))
+
+
+class StaticFilesWithHeaders(ASGIStaticFilesHandler):
+    """/static/ as Daphne serves it (SERVE_STATIC), with the security headers of a page.
+
+    Django's handler runs no middleware, lets an odd path (/static/..%2f..%2f.x, which
+    the finders refuse with SuspiciousFileOperation) escape as an exception that Daphne
+    turns into a bare 500, and renders a miss as the 404 page with a CSRF cookie. Here
+    every path that is no file is a plain 404, and every answer carries the headers.
+    """
+
+    def __init__(self, application: Any) -> None:
+        super().__init__(application)
+        self._secured = with_security_headers(self._serve_or_not_found)
+
+    def _serve_or_not_found(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return super().serve(request)
+        except (Http404, SuspiciousOperation, ValueError, OSError):
+            return HttpResponseNotFound("Not found", content_type="text/plain; charset=utf-8")
+
+    def serve(self, request: HttpRequest) -> HttpResponse:
+        return self._secured(request)

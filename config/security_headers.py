@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any, cast
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 
@@ -44,12 +52,20 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def _read_all(chunks: Iterable[bytes]) -> list[bytes]:
+    return list(chunks)
+
+
 def with_security_headers(
-    get_response: Callable[[HttpRequest], HttpResponse],
-) -> Callable[[HttpRequest], HttpResponse]:
+    get_response: Callable[[HttpRequest], HttpResponseBase],
+) -> Callable[[HttpRequest], HttpResponseBase]:
     """`get_response` with the header middleware of MIDDLEWARE around it, in that order,
     for responses made outside Django's middleware (static files served by Daphne)."""
-    return SecurityMiddleware(SecurityHeadersMiddleware(XFrameOptionsMiddleware(get_response)))
+    inner = cast(Callable[[HttpRequest], HttpResponse], XFrameOptionsMiddleware(get_response))
+    return cast(
+        Callable[[HttpRequest], HttpResponseBase],
+        SecurityMiddleware(SecurityHeadersMiddleware(inner)),
+    )
 
 
 class StaticFilesWithHeaders(ASGIStaticFilesHandler):
@@ -65,11 +81,23 @@ class StaticFilesWithHeaders(ASGIStaticFilesHandler):
         super().__init__(application)
         self._secured = with_security_headers(self._serve_or_not_found)
 
-    def _serve_or_not_found(self, request: HttpRequest) -> HttpResponse:
+    def _serve_or_not_found(self, request: HttpRequest) -> HttpResponseBase:
         try:
-            return super().serve(request)
+            return self.serve(request)
         except (Http404, SuspiciousOperation, ValueError, OSError):
             return HttpResponseNotFound("Not found", content_type="text/plain; charset=utf-8")
 
-    def serve(self, request: HttpRequest) -> HttpResponse:
-        return self._secured(request)
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        # As ASGIStaticFilesHandler does, with the headers and the plain 404 around serve.
+        response = await sync_to_async(self._secured, thread_sensitive=False)(request)
+        cast(Any, response)._resource_closers.append(request.close)
+        if isinstance(response, StreamingHttpResponse) and not response.is_async:
+            # FileResponse is not async compatible: read it in a thread.
+            chunks = cast(Iterable[bytes], response.streaming_content)
+
+            async def parts() -> AsyncIterator[bytes]:
+                for part in await sync_to_async(_read_all)(chunks):
+                    yield part
+
+            response.streaming_content = parts()
+        return response

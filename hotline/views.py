@@ -227,7 +227,8 @@ def _taken_response(call: Call) -> JsonResponse:
 
 def _not_your_region(request: HttpRequest) -> JsonResponse:
     """An account of another region tried to take a call of this deployment's queue."""
-    log_refusal(request, reason=f"operator of region {request.user.region!r} takes a call")
+    region = getattr(request.user, "region", "")
+    log_refusal(request, reason=f"operator of region {region!r} takes a call")
     return JsonResponse(
         {"error": _("Je kunt alleen gesprekken van je eigen regio aannemen.")}, status=403
     )

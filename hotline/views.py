@@ -30,7 +30,7 @@ from hotline.prompts import (
 )
 from hotline.regions import transfer_number_for
 from hotline.selectors import call_by_sid, call_queue_position, call_summary
-from hotline.signature import twilio_webhook
+from hotline.signature import twilio_fallback_webhook, twilio_webhook
 from hotline.signature import twiml as twiml_response
 from hotline.webhook_input import query_id, sequence_number
 from privacy.gate import protected_record
@@ -212,7 +212,7 @@ def connect(request: HttpRequest) -> HttpResponse:
     )
 
 
-@twilio_webhook
+@twilio_fallback_webhook
 def fallback(request: HttpRequest) -> HttpResponse:
     """Twilio calls this when the primary URL fails. Static: no database, no Redis."""
     return twiml_response(twiml.backup())

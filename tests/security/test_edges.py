@@ -213,6 +213,14 @@ def test_a_long_or_nul_call_sid_gets_400(twilio: TwilioSays, sid: str) -> None:
     assert twilio.voice(good).status_code == 200
 
 
+def test_the_fallback_still_answers_a_caller_whatever_the_fields_say(twilio: TwilioSays) -> None:
+    # The fallback stores nothing and is the caller's last line: no field may keep a
+    # caller from the backup number.
+    response = twilio.post("/hotline/twilio/fallback/", call_params("CA" + "a" * 5000))
+    assert response.status_code == 200
+    assert "<Response>" in response.content.decode()
+
+
 def _asgi_get(path: str) -> dict[str, Any]:
     """GET through the ASGI application as Daphne runs it (static files included)."""
     from config.asgi import application

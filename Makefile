@@ -8,7 +8,8 @@ PORT ?= 8000
 # `make run SIMULATE=30` also plays 30 simulated calls to 0800-2000 so the dashboard shows life.
 SIMULATE ?=
 
-.PHONY: run test install lint format lock messages screenshots diagram clean-dev bench bench-supervisor
+.PHONY: run test install lint format lock messages screenshots diagram clean-dev bench bench-supervisor \
+	vendor
 
 # The venv holds exactly what requirements/lock.txt pins, checked against its hashes; the
 # project itself goes in editable on top without resolving anything afresh (--no-deps), built
@@ -76,6 +77,10 @@ format: install
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Copy the pinned Twilio Voice JS SDK from npm into static/vendor/ (hash checked).
+vendor:
+	sh scripts/vendor_voice_sdk.sh
 
 # Re-take the README screenshots with Debian's Chromium.
 screenshots: install

@@ -6,7 +6,7 @@ from accounts.models import Team, User
 
 @admin.register(User)
 class StaffAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Veilig Thuis", {"fields": ("team", "region")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Veilig Thuis", {"fields": ("team", "region")}))
     list_display = ("username", "team", "region", "is_active", "last_login")
 
 

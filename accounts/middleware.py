@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,6 +29,12 @@ PUBLIC_PATH_PREFIXES = (
 # A user who gave the right password but no code yet may reach only these.
 HALF_LOGGED_IN_PATHS = ("/accounts/token/", "/accounts/logout/")
 LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+def otp_verified(user: Any) -> bool:
+    """Whether this login also passed the second factor. django_otp's OTPMiddleware gives
+    every request.user an is_verified() that the User model itself does not have."""
+    return bool(user.is_verified())
 
 
 def is_public(path: str) -> bool:
@@ -82,7 +89,7 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if not user.is_authenticated:
             return self._redirect("accounts:login", path)
-        if not user.is_verified():
+        if not otp_verified(user):
             if path.startswith(HALF_LOGGED_IN_PATHS):
                 return self.get_response(request)
             return self._redirect("accounts:token", path)

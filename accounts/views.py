@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 import django_otp
 from axes.helpers import get_lockout_message
 from django.contrib import messages
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import StaffLoginForm, TokenForm
+from accounts.middleware import otp_verified
 from accounts.models import User
 from accounts.roles import SUPERVISE
 from accounts.security import client_ip, permission_required
@@ -37,7 +40,7 @@ def _next_path(request: HttpRequest) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():
+    if request.user.is_authenticated and otp_verified(request.user):
         return HttpResponseRedirect(_next_path(request))
     form = StaffLoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -55,7 +58,7 @@ def token_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("accounts:login")
-    if user.is_verified():
+    if otp_verified(user):
         return HttpResponseRedirect(_next_path(request))
     has_device = django_otp.user_has_device(user, confirmed=True)
     form = TokenForm(request.POST or None)
@@ -111,6 +114,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id)
-    services.staff_unlock(user=member, by=request.user)
+    # permission_required let only a logged-in User through.
+    services.staff_unlock(user=member, by=cast(User, request.user))
     messages.success(request, _("%(name)s kan weer inloggen.") % {"name": member.get_username()})
     return redirect("accounts:staff_list")

@@ -38,8 +38,11 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -216,7 +219,7 @@ class Bench:
 
     # -- helpers that need Django (called outside the event loop) --
 
-    def signer(self):
+    def signer(self) -> Any:  # twilio ships no types (ignore_missing_imports)
         from twilio.request_validator import RequestValidator
 
         return RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
@@ -277,7 +280,7 @@ class Bench:
             session["login_at"] = now
             session["last_seen"] = now
             session.create()
-            cookies.append(session.session_key)
+            cookies.append(session.session_key or "")  # create() has just set the key
         return cookies
 
     def calls_waiting_for_the_acute_question(self, count: int) -> list[str]:
@@ -352,7 +355,9 @@ class Bench:
         self.results["floor_twiml"]["rate_rps"] = rate
         self.results["voice_webhook"]["rate_rps"] = rate
 
-    async def _sockets(self, http, path: str, cookies: list[str] | None, count: int) -> list:
+    async def _sockets(
+        self, http: aiohttp.ClientSession, path: str, cookies: list[str] | None, count: int
+    ) -> list[aiohttp.ClientWebSocketResponse]:
         import aiohttp
 
         url = self.base.replace("http://", "ws://") + path
@@ -376,7 +381,7 @@ class Bench:
 
         received: dict[int, list[float]] = {}
 
-        async def read(ws) -> None:
+        async def read(ws: aiohttp.ClientWebSocketResponse) -> None:
             async for message in ws:
                 if message.type != aiohttp.WSMsgType.TEXT:
                     break
@@ -412,7 +417,7 @@ class Bench:
 
         received: dict[int, list[float]] = {}
 
-        async def read(ws) -> None:
+        async def read(ws: aiohttp.ClientWebSocketResponse) -> None:
             async for message in ws:
                 if message.type != aiohttp.WSMsgType.TEXT:
                     break

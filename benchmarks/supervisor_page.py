@@ -23,6 +23,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from accounts.models import Team, User
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,7 +40,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 BATCH = 2000
 
 
-def fill(region: str, supervisor, operators, teams) -> dict[str, int]:
+def fill(region: str, supervisor: User, operators: list[User], teams: list[Team]) -> dict[str, int]:
     from django.utils import timezone
 
     from accounts.models import User
@@ -180,7 +186,7 @@ def fill(region: str, supervisor, operators, teams) -> dict[str, int]:
     }
 
 
-def measure(client, url: str) -> tuple[list[float], int, int]:
+def measure(client: Client, url: str) -> tuple[list[float], int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -90,7 +91,17 @@ def may_start_assessment(case: Case) -> bool:
     return case.case_type == CaseType.REPORT or rules.requires_safety_assessment(case)
 
 
-class CaseQuerySet(models.QuerySet):
+# django-fsm types conditions and permissions for any model; these are only ever called
+# with the Case they are declared on, so narrowing the parameter to Case is safe.
+def _condition(check: Callable[[Case], bool]) -> Callable[[models.Model], bool]:
+    return cast(Callable[[models.Model], bool], check)
+
+
+def _permission(check: Callable[[Case, Any], bool]) -> Callable[[models.Model, Any], bool]:
+    return cast(Callable[[models.Model, Any], bool], check)
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
         """Need-to-know, in one place: operators see cases they took, that are assigned to
         them or to their team, and the region's cases nobody has picked up yet (a new online
@@ -180,10 +191,23 @@ class Case(FSMModelMixin, models.Model):
     account = EncryptedTextField(_("relaas"), blank=True, default="")
     address = EncryptedJSONField(_("adres"), null=True, blank=True)
     address_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # For search: postcode + house number without the addition, and the postcode alone.
+    postcode_house_index = models.CharField(max_length=64, blank=True, db_index=True)
+    postcode_index = models.CharField(max_length=64, blank=True, db_index=True)
     reporter_consents_to_disclosure = models.BooleanField(
         _("melder geeft toestemming om naam te noemen"), default=False
     )
     conversion_reason = models.CharField(max_length=30, blank=True)
+    # The last time the acute flag was lifted, by whom and with what action taken.
+    acute_cleared_at = models.DateTimeField(null=True, blank=True)
+    acute_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acute_action_taken = EncryptedTextField(_("ondernomen actie"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -206,7 +230,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.INTAKE,
         target=State.SAFETY_ASSESSMENT,
-        conditions=[may_start_assessment],
+        conditions=[_condition(may_start_assessment)],
         permission=WORK_CASES,
     )
     def start_assessment(self) -> None:
@@ -216,7 +240,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.SAFETY_ASSESSMENT,
         target=State.DECISION,
-        conditions=[assessment_is_complete],
+        conditions=[_condition(assessment_is_complete)],
         permission=WORK_CASES,
     )
     def complete_assessment(self) -> None:
@@ -226,7 +250,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.DECISION,
         target=RETURN_VALUE(*DECISION_TARGETS.values()),
-        conditions=[assessment_is_complete, decision_is_approved],
+        conditions=[_condition(assessment_is_complete), _condition(decision_is_approved)],
         permission=DECIDE_CASES,
     )
     def decide(self) -> str:
@@ -242,7 +266,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[State.HANDOVER_LOCAL, State.CONDITIONS],
         target=State.MONITORING,
-        permission=may_record_handover_response,
+        permission=_permission(may_record_handover_response),
     )
     def accept_handover(self) -> None:
         self.handed_over_at = timezone.now()
@@ -251,7 +275,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.HANDOVER_JBW,
         target=State.CLOSED,
-        permission=may_record_handover_response,
+        permission=_permission(may_record_handover_response),
     )
     def accept_handover_jbw(self) -> None:
         now = timezone.now()
@@ -262,7 +286,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[State.HANDOVER_LOCAL, State.HANDOVER_JBW, State.CONDITIONS],
         target=State.DECISION,
-        permission=may_record_handover_response,
+        permission=_permission(may_record_handover_response),
     )
     def reject_handover(self) -> None:
         self._clear_decision()
@@ -280,7 +304,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=[State.INTAKE, State.MONITORING, State.CONDITIONS],
         target=State.CLOSED,
-        conditions=[may_close],
+        conditions=[_condition(may_close)],
         permission=WORK_CASES,
     )
     def close(self) -> None:
@@ -337,6 +361,7 @@ class Person(models.Model):
     name = EncryptedCharField(_("naam"), max_length=200, blank=True, default="")
     name_index = models.CharField(max_length=64, blank=True, db_index=True)
     date_of_birth = EncryptedDateField(_("geboortedatum"), null=True, blank=True)
+    dob_index = models.CharField(max_length=64, blank=True, db_index=True)
     bsn = EncryptedCharField(_("BSN"), max_length=9, blank=True, default="")
     bsn_index = models.CharField(max_length=64, blank=True, db_index=True)
 
@@ -398,14 +423,41 @@ class Contact(models.Model):
         return f"{self.get_channel_display()} {self.get_role_display()} ({self.pk})"
 
 
+class CaseAuditKind(models.TextChoices):
+    """What a case action did: the access-log `reason` of the one entry each action writes
+    (the value, at most followed by ":" and a short suffix such as the transition name)."""
+
+    REGISTERED = "registered", _("Geregistreerd")
+    CONTACT_ADDED = "contact_added", _("Contact toegevoegd")
+    PERSON_ADDED = "person_added", _("Betrokkene toegevoegd")
+    LINKED = "linked", _("Gekoppeld")
+    TRANSITIONED = "transitioned", _("Stap gezet")
+    ASSESSMENT_DECIDED = "assessment_decided", _("Veiligheidsbeoordeling vastgesteld")
+    DECIDED = "decided", _("Besluit genomen")
+    HANDOVER_ACCEPTED = "handover_accepted", _("Overdracht geaccepteerd")
+    HANDOVER_REJECTED = "handover_rejected", _("Overdracht geweigerd")
+    ACUTE_FLAGGED = "acute_flagged", _("Acuut gemarkeerd")
+    ACUTE_CLEARED = "acute_cleared", _("Acuut opgeheven")
+    FEEDBACK_APPROVED = "feedback_approved", _("Terugkoppeling goedgekeurd")
+    REASSIGNED = "reassigned", _("Toegewezen aan een ander")
+    MONITORING_CONTACT = "monitoring_contact", _("Monitoringcontact vastgelegd")
+
+
 class CaseTransition(models.Model):
-    """Who moved the case from which state to which, when, and why."""
+    """Who moved the case from which state to which, when, and why: one row per real
+    transition of the state machine (Case's @transition methods), nothing else.
+
+    `by` is the member of staff or partner user; a partner's *system* has no user and is
+    named in `by_system` ("partner:<organisation slug>")."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
     name = models.CharField(max_length=40)
     from_state = models.CharField(max_length=30)
     to_state = models.CharField(max_length=30)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by_system = models.CharField(max_length=100, blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
     reason = EncryptedTextField(blank=True, default="")
 

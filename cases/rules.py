@@ -5,6 +5,7 @@ ask these functions instead of repeating the rules."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
@@ -136,8 +137,8 @@ def reporter_identity_for_disclosure(case: Case) -> list[dict[str, str]]:
 # --- professionals: Meldcode and statutory feedback -----------------------------------------
 
 
-def afwegingskader_outcome(answers: dict[str, bool]) -> str:
-    """'report', 'no_report' or 'consult' from the five afwegingskader answers.
+def afwegingskader_outcome(answers: Mapping[str, bool | None]) -> str:
+    """'report', 'no_report' or 'consult' from the five afwegingskader answers (None: unanswered).
 
     1 no suspicion → no report; 2 acute or structural unsafety → report; 3 cannot help →
     report; 4 help not accepted → report; 5 help does not lead to lasting safety → report.

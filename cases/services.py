@@ -1,11 +1,20 @@
-"""Writes on contacts and cases. Each service runs in one transaction, locks the case it
-changes, records who did what (transition log and access log) and emits its domain event
-on commit. Views and other apps call these; nothing else calls the transition methods."""
+"""The case's actions: the only code that writes Case, Contact, Person, CaseTransition,
+CaseLink, FeedbackTask and MonitoringContact.
+
+Every action goes through `case_action`: one durable transaction (an action called inside
+another transaction raises instead of silently nesting), the case locked and its version
+checked, exactly one access-log entry whose reason is a `CaseAuditKind`, and one event,
+published on commit. Other apps do not wrap an action in their own transaction: they
+pass a *fact* (a callable run inside the action with the locked case) that does their own
+part of the work and tells the case what happened."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
@@ -18,6 +27,7 @@ from cases.codes import VIOLENCE_CODES_VERSION, CaseType, Decision
 from cases.models import (
     WORK_CASES,
     Case,
+    CaseAuditKind,
     CaseLink,
     CaseTransition,
     Contact,
@@ -26,10 +36,20 @@ from cases.models import (
     Person,
     ReferenceCounter,
     State,
+    may_start_assessment,
 )
+from events.catalogue import EventKind
 from events.services import event_record
-from privacy.access_log import access_record, target_of
-from privacy.blind_index import address_index, bsn_index, name_index, phone_index
+from privacy.access_log import access_record
+from privacy.blind_index import (
+    address_index,
+    bsn_index,
+    date_of_birth_index,
+    name_index,
+    phone_index,
+    postcode_house_index,
+    postcode_index,
+)
 
 
 class CaseChanged(Exception):
@@ -65,13 +85,6 @@ def case_event_payload(case: Case) -> dict[str, Any]:
         "assessment_due": case.assessment_due.isoformat(),
         "team_id": case.team_id,
     }
-
-
-def _log(case: Case, *, by: User | None, action: str, reason: str = "") -> None:
-    target_type, target_id = target_of(case)
-    access_record(
-        actor=by, action=action, target_type=target_type, target_id=target_id, reason=reason
-    )
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -125,28 +138,159 @@ def _fill_person(person: Person, data: dict[str, Any]) -> None:
             setattr(person, name, data[name])
     person.name_index = name_index(person.name) if person.name else ""
     person.bsn_index = bsn_index(person.bsn) if person.bsn else ""
+    person.dob_index = date_of_birth_index(person.date_of_birth)
 
 
 def _set_address(case: Case, address: dict[str, str] | None) -> None:
     if not address or not any(address.values()):
         case.address = None
-        case.address_index = ""
+        case.address_index = case.postcode_house_index = case.postcode_index = ""
         return
     case.address = address
     case.address_index = address_index(
         address.get("postcode", ""), address.get("house_number", ""), address.get("addition", "")
     )
+    case.postcode_house_index = postcode_house_index(
+        address.get("postcode", ""), address.get("house_number", "")
+    )
+    case.postcode_index = postcode_index(address.get("postcode", ""))
+
+
+# --- the shape every action shares ------------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The states in which a case waits for a partner's answer to its handover.
+HANDOVER_PENDING_STATES = (State.HANDOVER_LOCAL, State.HANDOVER_JBW, State.CONDITIONS)
+
+
+@dataclass
+class CaseAction:
+    """One action on one locked case, as `case_action` hands it to the action's body.
+
+    The body changes `case` and says what it did: `transition()` for a state-machine
+    step, `changed = True` for any other change of the case row, `detail` for the short
+    suffix of the audit entry, `event` for what the event adds to the case payload."""
+
+    case: Case
+    kind: CaseAuditKind
+    by: User | None
+    by_system: str = ""
+    detail: str = ""
+    changed: bool = False
+    event_kind: EventKind = "case.changed"
+    event: dict[str, Any] = field(default_factory=dict)
+
+    def transition(self, name: str, *, reason: str = "") -> None:
+        _apply_transition(self.case, name, by=self.by, by_system=self.by_system, reason=reason)
+        self.changed = True
+
+
+def _audit_reason(kind: CaseAuditKind, detail: str) -> str:
+    return f"{kind.value}:{detail}"[:200] if detail else kind.value
+
+
+def _action_finish(action: CaseAction) -> None:
+    """Bump the version once, write the one audit entry and the one event."""
+    case = action.case
+    if action.changed:
+        case.version += 1
+        case.save()
+    organisation = (
+        action.by_system.removeprefix("partner:") if action.by_system.startswith("partner:") else ""
+    )
+    access_record(
+        actor=action.by,
+        action="create" if action.kind == CaseAuditKind.REGISTERED else "change",
+        target_type=case._meta.label_lower,
+        target_id=case.pk,
+        reason=_audit_reason(action.kind, action.detail),
+        on_behalf_of=organisation,
+        role=None if action.by is not None else ("partner-api" if organisation else "system"),
+    )
+    event_record(
+        kind=action.event_kind,
+        payload={**case_event_payload(case), "action": action.kind.value, **action.event},
+        region=case.region,
+    )
+
+
+@contextmanager
+def case_action(
+    *,
+    case_id: int,
+    kind: CaseAuditKind,
+    by: User | None,
+    by_system: str = "",
+    expected_version: int | None = None,
+) -> Iterator[CaseAction]:
+    """Lock the case (refusing a stale version), run the body in one durable transaction,
+    then write the action's one audit entry and its one event (published on commit)."""
+    if by is None and not by_system:
+        raise TransitionRefused(_("Onbekend wie deze stap zet."))
+    with transaction.atomic(durable=True):
+        case = _lock(case_id, expected_version)
+        action = CaseAction(case=case, kind=kind, by=by, by_system=by_system)
+        yield action
+        _action_finish(action)
+
+
+def _refused_attempt_is_logged(func: Callable[P, R]) -> Callable[P, R]:
+    """Log a refused step in the access log even though its transaction rolls back.
+
+    SQLite (the development default) has no row locks: the loser of a race on the same
+    case finds the table locked instead of waiting, which means the same thing here.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except OperationalError as error:
+            if connection.vendor == "sqlite" and "locked" in str(error):
+                raise CaseChanged() from None
+            raise
+        except TransitionRefused as refusal:
+            case_id = kwargs.get("case_id")
+            by_system = str(kwargs.get("by_system") or "")
+            access_record(
+                actor=kwargs.get("by"),
+                action="change",
+                target_type="cases.case",
+                target_id=str(case_id or ""),
+                allowed=False,
+                reason=f"{func.__name__}: {refusal}"[:200],
+                on_behalf_of=by_system.removeprefix("partner:"),
+            )
+            refusal.logged = True  # type: ignore[attr-defined]
+            raise
+
+    return wrapper
+
+
+# --- intake ---------------------------------------------------------------------------------
 
 
 def intake_register(
-    *, intake: IntakeData, by: User | None, region: str | None = None, team: Team | None = None
+    *,
+    intake: IntakeData,
+    by: User | None,
+    region: str | None = None,
+    team: Team | None = None,
+    acute_reason: str = "",
+    also: Callable[[Case], None] | None = None,
 ) -> Case:
     """Create the case in intake with its first contact and the people involved.
 
-    `team` is for contacts nobody on staff took (online reports): who picks them up."""
+    `team` is for contacts nobody on staff took (online reports): who picks them up.
+    `acute_reason` flags the case acute at once (and alerts the supervisors); `also` is
+    the caller's own part of the work, done in the same transaction (a confirmation
+    mail queued, a draft deleted)."""
     now = timezone.now()
     case_data = intake.case
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        acute = bool(case_data.get("acute")) or bool(acute_reason)
         case = Case(
             reference=case_reference_next(year=timezone.localdate().year),
             # Set once at creation; later changes go through convert_to_report.
@@ -157,7 +301,7 @@ def intake_register(
             ),
             reported_at=now,
             assessment_due=working_days.assessment_due(timezone.localdate(now)),
-            acute=bool(case_data.get("acute")),
+            acute=acute,
             account=case_data.get("account", ""),
             violence_forms=sorted(set(case_data.get("violence_forms", []))),
             violence_codes_version=VIOLENCE_CODES_VERSION,
@@ -181,56 +325,60 @@ def intake_register(
             CaseTransition.objects.create(
                 case=case, name="register", from_state="", to_state=case.state, by=by
             )
-        _log(case, by=by, action="create")
+        if also is not None:
+            also(case)
         # The channel lets dashboards list new online reports; neither field is personal.
-        created = {
-            **case_event_payload(case),
-            "channel": contact.channel,
-            "reported_at": case.reported_at.isoformat(),
-        }
-        event_record(kind="case.created", payload=created, region=case.region)
+        action = CaseAction(
+            case=case,
+            kind=CaseAuditKind.REGISTERED,
+            by=by,
+            by_system="" if by is not None else "online",
+            event_kind="case.created",
+            event={"channel": contact.channel, "reported_at": case.reported_at.isoformat()},
+        )
+        if acute_reason:
+            action.detail = "acute"
+            action.event_kind = "acute.alert"
+            action.event["reason"] = "acute"
+        _action_finish(action)
     return case
 
 
+@_refused_attempt_is_logged
 def contact_add(*, case: Case, data: dict[str, Any], by: User) -> Contact:
     """A further contact on an existing case; a new report reopens a closed case."""
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        contact = Contact(case=locked, handled_by=by)
+    with case_action(case_id=case.pk, kind=CaseAuditKind.CONTACT_ADDED, by=by) as action:
+        contact = Contact(case=action.case, handled_by=by)
         _fill_contact(contact, data)
         contact.save()
-        _log(locked, by=by, action="change", reason="contact added")
-        if locked.state == State.CLOSED and data.get("is_reporter", True):
-            _apply_transition(locked, "reopen", by=by, reason=_("Nieuwe melding ontvangen"))
-        else:
-            event_record(
-                kind="case.changed", payload=case_event_payload(locked), region=locked.region
-            )
+        if action.case.state == State.CLOSED and data.get("is_reporter", True):
+            action.transition("reopen", reason=_("Nieuwe melding ontvangen"))
+            action.detail = "reopen"
     return contact
 
 
+@_refused_attempt_is_logged
 def person_add(*, case: Case, data: dict[str, Any], by: User) -> Person:
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        person = Person(case=locked)
+    with case_action(case_id=case.pk, kind=CaseAuditKind.PERSON_ADDED, by=by) as action:
+        person = Person(case=action.case)
         _fill_person(person, data)
         person.save()
-        _log(locked, by=by, action="change", reason="person added")
     return person
 
 
+@_refused_attempt_is_logged
 def case_link(*, case: Case, other: Case, matched_on: str, by: User) -> CaseLink:
     if case.pk == other.pk:
         raise TransitionRefused(_("Een dossier kan niet aan zichzelf gekoppeld worden."))
-    with transaction.atomic():
+    with case_action(case_id=case.pk, kind=CaseAuditKind.LINKED, by=by) as action:
         link, _created = CaseLink.objects.get_or_create(
             case=case, linked_case=other, defaults={"matched_on": matched_on, "linked_by": by}
         )
         CaseLink.objects.get_or_create(
             case=other, linked_case=case, defaults={"matched_on": matched_on, "linked_by": by}
         )
-        _log(case, by=by, action="change", reason=f"linked to {other.reference}")
-        _log(other, by=by, action="change", reason=f"linked to {case.reference}")
+        action.detail = other.reference
+        action.event["linked_case_id"] = other.pk
     return link
 
 
@@ -258,7 +406,11 @@ def _lock(case_id: int, expected_version: int | None) -> Case:
     return case
 
 
-def _apply_transition(case: Case, name: str, *, by: User, reason: str = "") -> Case:
+def _apply_transition(
+    case: Case, name: str, *, by: User | None, by_system: str = "", reason: str = ""
+) -> None:
+    """Run one transition of the state machine and record it; the caller's action saves
+    the case, bumps its version and writes the audit entry and event."""
     method = getattr(case, name)
     field_name = "case_type" if name == "convert_to_report" else "state"
     before = getattr(case, field_name)
@@ -266,16 +418,21 @@ def _apply_transition(case: Case, name: str, *, by: User, reason: str = "") -> C
         raise TransitionRefused(
             _('Deze stap kan niet in de fase "%(state)s".') % {"state": case.get_state_display()}
         )
-    if not method._django_fsm.has_transition_perm(case, before, by):
+    # A partner's system has no user; its signature was checked by the partner API.
+    if by is not None and not method._django_fsm.has_transition_perm(case, before, by):
         raise TransitionRefused(_("Deze stap hoort niet bij jouw rol."))
     if not can_proceed(method):
         raise TransitionRefused(CONDITION_MESSAGES.get(name, lambda c: "")(case) or name)
     method()
-    if case.assigned_to_id is None and case.team_id is None and by.has_perm(WORK_CASES):
+    if (
+        by is not None
+        and case.assigned_to_id is None
+        and case.team_id is None
+        and by.has_perm(WORK_CASES)
+    ):
         # The first to act on an unclaimed case (a new online report) takes it on.
         case.assigned_to = by
         case.team = getattr(by, "team", None)
-    case.version += 1
     case.save()
     CaseTransition.objects.create(
         case=case,
@@ -283,42 +440,12 @@ def _apply_transition(case: Case, name: str, *, by: User, reason: str = "") -> C
         from_state=before,
         to_state=getattr(case, field_name),
         by=by,
+        by_system="" if by is not None else by_system,
         reason=reason,
     )
-    _log(case, by=by, action="change", reason=f"transition {name}")
-    event_record(kind="case.changed", payload=case_event_payload(case), region=case.region)
-    return case
 
 
-def _refused_attempt_is_logged(func):  # type: ignore[no-untyped-def]
-    """Log a refused step in the access log even though its transaction rolls back.
-
-    SQLite (the development default) has no row locks: the loser of a race on the same
-    case finds the table locked instead of waiting, which means the same thing here.
-    """
-
-    def wrapper(*args: Any, **kwargs: Any) -> Case:
-        try:
-            return func(*args, **kwargs)
-        except OperationalError as error:
-            if connection.vendor == "sqlite" and "locked" in str(error):
-                raise CaseChanged() from None
-            raise
-        except TransitionRefused as refusal:
-            case_id = kwargs.get("case_id")
-            access_record(
-                actor=kwargs.get("by"),
-                action="change",
-                target_type="cases.case",
-                target_id=case_id or "",
-                allowed=False,
-                reason=f"{func.__name__}: {refusal}"[:200],
-            )
-            raise
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
+SIMPLE_TRANSITIONS = {"start_assessment", "reopen"}
 
 
 @_refused_attempt_is_logged
@@ -328,107 +455,229 @@ def case_transition(
     """Run a transition that needs nothing but a reason (start assessment, reopen, ...)."""
     if name not in SIMPLE_TRANSITIONS:
         raise TransitionRefused(_("Onbekende stap."))
-    with transaction.atomic():
-        case = _lock(case_id, expected_version)
-        return _apply_transition(case, name, by=by, reason=reason)
+    with case_action(
+        case_id=case_id, kind=CaseAuditKind.TRANSITIONED, by=by, expected_version=expected_version
+    ) as action:
+        action.transition(name, reason=reason)
+        action.detail = name
+    return action.case
 
 
-SIMPLE_TRANSITIONS = {"start_assessment", "reopen"}
+@dataclass(frozen=True)
+class AssessedFact:
+    """What safety_assessment tells the case when an assessment is decided."""
+
+    label: str  # "<instrument> v<version>", for the audit entry
+    acute: bool
+    completes_assessment: bool
+    event: dict[str, Any] = field(default_factory=dict)
 
 
 @_refused_attempt_is_logged
 def case_mark_assessment_complete(
-    *, case_id: int, by: User, expected_version: int | None = None
+    *,
+    case_id: int,
+    by: User,
+    assessment: Callable[[Case], AssessedFact],
+    expected_version: int | None = None,
 ) -> Case:
-    """Called when the safety assessment is decided: the case moves on to the decision."""
-    with transaction.atomic():
-        case = _lock(case_id, expected_version)
-        case.assessment_completed_at = case.assessment_completed_at or timezone.now()
-        return _apply_transition(case, "complete_assessment", by=by)
+    """An assessment was decided (`assessment` saves it, inside this action): an acute
+    outcome flags the case; the Veilig Thuis assessment moves it on to the decision (through
+    its assessment step first, when it was assessed during the intake call)."""
+    with case_action(
+        case_id=case_id,
+        kind=CaseAuditKind.ASSESSMENT_DECIDED,
+        by=by,
+        expected_version=expected_version,
+    ) as action:
+        case = action.case
+        fact = assessment(case)
+        action.detail = fact.label
+        action.event.update(fact.event)
+        if fact.acute and not case.acute:
+            case.acute = True
+            action.changed = True
+            action.event_kind = "acute.alert"
+            action.event["reason"] = "acute"
+        if fact.completes_assessment:
+            if case.state == State.INTAKE and may_start_assessment(case):
+                action.transition("start_assessment")
+            if case.state == State.SAFETY_ASSESSMENT:
+                case.assessment_completed_at = case.assessment_completed_at or timezone.now()
+                action.transition("complete_assessment")
+    return action.case
+
+
+@dataclass(frozen=True)
+class DecidedFact:
+    """A decision proposal, approved: what safety_assessment tells the case."""
+
+    decision: str
+    reason: str
+    proposed_by: User
+    event: dict[str, Any] = field(default_factory=dict)
+    # Marks the proposal approved; called only once four eyes has been checked here.
+    record: Callable[[], None] | None = None
 
 
 @_refused_attempt_is_logged
 def case_decide(
     *,
     case_id: int,
-    decision: str,
-    reason: str,
     by: User,
-    proposed_by: User,
+    proposal: Callable[[Case], DecidedFact],
     expected_version: int | None = None,
 ) -> Case:
-    """Apply a decision approved with four eyes: `by` approves what `proposed_by` proposed.
+    """Take a decision with four eyes: `by` approves what the proposer proposed.
 
-    Called by safety_assessment's decision_approve; `proposed_by` is required so no caller
-    can take a decision with two eyes."""
-    if decision not in Decision.values:
-        raise TransitionRefused(_("Kies een besluit."))
-    if not reason.strip():
-        raise TransitionRefused(_("Een besluit heeft een motivering nodig."))
-    if proposed_by.pk == by.pk:
-        raise TransitionRefused(_("Een tweede medewerker moet het besluit goedkeuren."))
-    with transaction.atomic():
-        case = _lock(case_id, expected_version)
-        case.decision = decision
-        case.decision_reason = reason
+    `proposal` (safety_assessment's) locks, checks and marks the proposal inside this
+    action and returns it; four eyes is checked here, once."""
+    with case_action(
+        case_id=case_id, kind=CaseAuditKind.DECIDED, by=by, expected_version=expected_version
+    ) as action:
+        case = action.case
+        fact = proposal(case)
+        if fact.decision not in Decision.values:
+            raise TransitionRefused(_("Kies een besluit."))
+        if not fact.reason.strip():
+            raise TransitionRefused(_("Een besluit heeft een motivering nodig."))
+        if fact.proposed_by.pk == by.pk:
+            raise TransitionRefused(_("Een tweede medewerker moet het besluit goedkeuren."))
+        if fact.record is not None:
+            fact.record()
+        case.decision = fact.decision
+        case.decision_reason = fact.reason
         case.decision_approved_by = by
-        if decision == Decision.ADVICE_CLOSE:
-            case.close_reason = reason
-        _apply_transition(case, "decide", by=by, reason=reason)
+        if fact.decision == Decision.ADVICE_CLOSE:
+            case.close_reason = fact.reason
+        action.transition("decide", reason=fact.reason)
         _feedback_owed(case, FeedbackTask.Moment.AFTER_ASSESSMENT)
-    return case
+        action.detail = fact.decision
+        action.event.update(fact.event)
+    return action.case
 
 
 @_refused_attempt_is_logged
 def case_finish_investigation(
     *, case_id: int, by: User, reason: str, expected_version: int | None = None
 ) -> Case:
-    with transaction.atomic():
-        case = _lock(case_id, expected_version)
-        was_investigation = case.state == State.INVESTIGATION
-        _apply_transition(case, "finish_investigation", by=by, reason=reason)
+    with case_action(
+        case_id=case_id, kind=CaseAuditKind.TRANSITIONED, by=by, expected_version=expected_version
+    ) as action:
+        was_investigation = action.case.state == State.INVESTIGATION
+        action.transition("finish_investigation", reason=reason)
+        action.detail = "finish_investigation"
         if was_investigation:
-            _feedback_owed(case, FeedbackTask.Moment.AFTER_INVESTIGATION)
-    return case
+            _feedback_owed(action.case, FeedbackTask.Moment.AFTER_INVESTIGATION)
+    return action.case
+
+
+@dataclass(frozen=True)
+class HandoverAnswer:
+    """A partner's answer to a handover, as the handover app recorded it.
+
+    `last_open`: no other handover of the case is open or accepted, so a refusal sends
+    the case back (an acceptance always moves a case that waits for one)."""
+
+    organisation: str
+    reason: str = ""
+    last_open: bool = True
+    event: dict[str, Any] = field(default_factory=dict)
+
+
+def _waits_for_an_answer(case: Case) -> None:
+    if case.state not in (*HANDOVER_PENDING_STATES, State.COUNCIL_REQUEST):
+        raise TransitionRefused(
+            _('Deze stap kan niet in de fase "%(state)s".') % {"state": case.get_state_display()}
+        )
+
+
+def _plan_monitoring(case: Case) -> None:
+    handed_over_on = timezone.localdate(case.handed_over_at)
+    for months, due in zip(
+        working_days.MONITORING_MONTHS,
+        working_days.monitoring_due_dates(handed_over_on),
+        strict=True,
+    ):
+        MonitoringContact.objects.create(case=case, months_after_handover=months, due_on=due)
 
 
 @_refused_attempt_is_logged
-def case_accept_handover(*, case_id: int, by: User, expected_version: int | None = None) -> Case:
-    """The receiving organisation confirmed: local handovers go into monitoring."""
-    with transaction.atomic():
-        case = _lock(case_id, expected_version)
-        name = "accept_handover_jbw" if case.state == State.HANDOVER_JBW else "accept_handover"
-        _apply_transition(case, name, by=by)
-        if case.state == State.MONITORING:
-            handed_over_on = timezone.localdate(case.handed_over_at)
-            for months, due in zip(
-                working_days.MONITORING_MONTHS,
-                working_days.monitoring_due_dates(handed_over_on),
-                strict=True,
-            ):
-                MonitoringContact.objects.create(
-                    case=case, months_after_handover=months, due_on=due
-                )
-    return case
+def case_accept_handover(
+    *,
+    case_id: int,
+    by: User | None,
+    by_system: str = "",
+    answer: Callable[[Case], HandoverAnswer] | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """The receiving organisation accepted: local handovers go into monitoring, Jeugd-
+    bescherming West closes the case. `answer` records the acceptance on the handover in
+    this same action; a case that waits for a council's outcome does not move."""
+    with case_action(
+        case_id=case_id,
+        kind=CaseAuditKind.HANDOVER_ACCEPTED,
+        by=by,
+        by_system=by_system,
+        expected_version=expected_version,
+    ) as action:
+        case = action.case
+        if answer is not None:
+            _waits_for_an_answer(case)
+            fact = answer(case)
+            action.detail = fact.organisation
+            action.event.update(fact.event)
+        if answer is None or case.state in HANDOVER_PENDING_STATES:
+            name = "accept_handover_jbw" if case.state == State.HANDOVER_JBW else "accept_handover"
+            action.transition(name)
+            if case.state == State.MONITORING:
+                _plan_monitoring(case)
+    return action.case
 
 
 @_refused_attempt_is_logged
 def case_reject_handover(
-    *, case_id: int, by: User, reason: str, expected_version: int | None = None
+    *,
+    case_id: int,
+    by: User | None,
+    by_system: str = "",
+    answer: Callable[[Case], HandoverAnswer],
+    expected_version: int | None = None,
 ) -> Case:
-    if not reason.strip():
-        raise TransitionRefused(_("Geef de reden van de weigering."))
-    with transaction.atomic():
-        case = _lock(case_id, expected_version)
-        return _apply_transition(case, "reject_handover", by=by, reason=reason)
+    """The receiving organisation refused, with a reason. When no other handover of the
+    case is open or accepted, the case goes back to the decision (or, waiting for the
+    council, its investigation is finished)."""
+    with case_action(
+        case_id=case_id,
+        kind=CaseAuditKind.HANDOVER_REJECTED,
+        by=by,
+        by_system=by_system,
+        expected_version=expected_version,
+    ) as action:
+        case = action.case
+        _waits_for_an_answer(case)
+        fact = answer(case)
+        if not fact.reason.strip():
+            raise TransitionRefused(_("Geef de reden van de weigering."))
+        action.detail = fact.organisation
+        action.event.update(fact.event)
+        reason = f"{fact.organisation}: {fact.reason}"
+        if fact.last_open and case.state in HANDOVER_PENDING_STATES:
+            action.transition("reject_handover", reason=reason)
+        elif fact.last_open and case.state == State.COUNCIL_REQUEST:
+            action.transition("finish_investigation", reason=reason)
+    return action.case
 
 
 @_refused_attempt_is_logged
 def case_close(*, case_id: int, by: User, reason: str, expected_version: int | None = None) -> Case:
-    with transaction.atomic():
-        case = _lock(case_id, expected_version)
-        case.close_reason = reason.strip()
-        return _apply_transition(case, "close", by=by, reason=reason)
+    with case_action(
+        case_id=case_id, kind=CaseAuditKind.TRANSITIONED, by=by, expected_version=expected_version
+    ) as action:
+        action.case.close_reason = reason.strip()
+        action.transition("close", reason=reason)
+        action.detail = "close"
+    return action.case
 
 
 CONVERSION_REASONS = {"reporter_request", "own_initiative"}
@@ -441,10 +690,13 @@ def case_convert_to_report(
     """Advice becomes a report, on the reporter's request or on VT's own initiative."""
     if conversion_reason not in CONVERSION_REASONS:
         raise TransitionRefused(_("Kies waarom het advies een melding wordt."))
-    with transaction.atomic():
-        case = _lock(case_id, expected_version)
-        case.conversion_reason = conversion_reason
-        return _apply_transition(case, "convert_to_report", by=by, reason=conversion_reason)
+    with case_action(
+        case_id=case_id, kind=CaseAuditKind.TRANSITIONED, by=by, expected_version=expected_version
+    ) as action:
+        action.case.conversion_reason = conversion_reason
+        action.transition("convert_to_report", reason=conversion_reason)
+        action.detail = "convert_to_report"
+    return action.case
 
 
 def _feedback_owed(case: Case, moment: str) -> None:
@@ -452,57 +704,113 @@ def _feedback_owed(case: Case, moment: str) -> None:
         FeedbackTask.objects.get_or_create(case=case, contact=contact, moment=moment)
 
 
-def monitoring_outcome_unsafe(*, case_id: int, by: User, reason: str) -> Case:
-    """A monitoring contact found the situation unsafe: the case opens again."""
-    with transaction.atomic():
-        case = _lock(case_id, None)
-        return _apply_transition(case, "reopen", by=by, reason=reason)
+@dataclass(frozen=True)
+class MonitoringFact:
+    """The outcome of a monitoring contact, as the handover app recorded it."""
+
+    outcome: str  # "safe" or "unsafe"
+    note: str = ""
+
+
+@_refused_attempt_is_logged
+def case_monitoring_contact_done(
+    *, case_id: int, contact_id: int, by: User, record: Callable[[Case], MonitoringFact]
+) -> Case:
+    """A planned monitoring contact took place (`record` keeps its result inside this
+    action). Unsafe: the case opens again and the remaining planned contacts lapse."""
+    with case_action(case_id=case_id, kind=CaseAuditKind.MONITORING_CONTACT, by=by) as action:
+        contact = (
+            MonitoringContact.objects.select_for_update()
+            .filter(pk=contact_id, case=action.case)
+            .first()
+        )
+        if contact is None or contact.done_at is not None:
+            raise TransitionRefused(_("Dit contact is al vastgelegd."))
+        if action.case.state != State.MONITORING:
+            raise TransitionRefused(_("Het dossier is niet (meer) in monitoring."))
+        fact = record(action.case)
+        contact.done_at = timezone.now()
+        contact.save(update_fields=["done_at"])
+        action.detail = fact.outcome
+        if fact.outcome == "unsafe":
+            action.transition("reopen", reason=fact.note)
+    return action.case
+
+
+@_refused_attempt_is_logged
+def case_feedback_approved(*, case_id: int, by: User, approve: Callable[[Case], str]) -> Case:
+    """A supervisor approved a feedback letter; `approve` (melden's) marks the letter and
+    queues the mail inside this action and returns the feedback moment."""
+    with case_action(case_id=case_id, kind=CaseAuditKind.FEEDBACK_APPROVED, by=by) as action:
+        action.detail = approve(action.case)
+    return action.case
+
+
+@_refused_attempt_is_logged
+def case_reassign(
+    *,
+    case_id: int,
+    by: User,
+    check: Callable[[Case], None],
+    assigned_to: User | None,
+    team: Team | None,
+    expected_version: int | None = None,
+) -> Case:
+    """Give the case to another operator and/or team; `check` (supervision's) refuses
+    who may not have it, by raising, with the case locked."""
+    with case_action(
+        case_id=case_id, kind=CaseAuditKind.REASSIGNED, by=by, expected_version=expected_version
+    ) as action:
+        case = action.case
+        check(case)
+        if assigned_to is not None:
+            case.assigned_to = assigned_to
+        if team is not None:
+            case.team = team
+        action.changed = True
+        action.detail = (
+            f"{case.assigned_to.get_username() if case.assigned_to else '-'}"
+            f"/team {case.team_id or '-'}"
+        )
+    return action.case
 
 
 # --- the acute flag ---------------------------------------------------------------------------
 
 
+@_refused_attempt_is_logged
 def case_flag_acute(*, case_id: int, by: User | None, reason: str) -> Case:
     """Someone is in acute danger: flag the case at once and alert the supervisors on duty.
 
-    The alert is a domain event every supervisor dashboard of the region shows.
-    """
-    with transaction.atomic():
-        case = _lock(case_id, None)
-        already = case.acute
-        case.acute = True
-        case.version += 1
-        case.save(update_fields=["acute", "version", "updated_at"])
-        _log(case, by=by, action="change", reason="flagged acute")
-        event_record(kind="case.changed", payload=case_event_payload(case), region=case.region)
-        if not already:
-            event_record(
-                kind="acute.alert",
-                payload={"case_id": case.pk, "reference": case.reference, "reason": "acute"},
-                region=case.region,
-            )
-    return case
+    The alert is the action's event (`acute.alert`), which every supervisor dashboard of
+    the region shows; a case that was already acute only changes."""
+    with case_action(
+        case_id=case_id, kind=CaseAuditKind.ACUTE_FLAGGED, by=by, by_system="system"
+    ) as action:
+        if not action.case.acute:
+            action.case.acute = True
+            action.event_kind = "acute.alert"
+            action.event["reason"] = "acute"
+        action.changed = True
+    return action.case
 
 
-def case_clear_acute(*, case_id: int, by: User, action_taken: str) -> Case:
+@_refused_attempt_is_logged
+def case_clear_acute(
+    *, case_id: int, by: User, action_taken: str, check: Callable[[Case], None] | None = None
+) -> Case:
     """Lift the acute flag; only with the action that was taken recorded (police, TIH, ...)."""
     if not action_taken.strip():
         raise TransitionRefused(_("Leg vast welke actie is ondernomen voordat acuut vervalt."))
-    with transaction.atomic():
-        case = _lock(case_id, None)
+    with case_action(case_id=case_id, kind=CaseAuditKind.ACUTE_CLEARED, by=by) as action:
+        case = action.case
+        if check is not None:
+            check(case)
         if not case.acute:
             raise TransitionRefused(_("Dit dossier is niet als acuut gemarkeerd."))
         case.acute = False
-        case.version += 1
-        case.save(update_fields=["acute", "version", "updated_at"])
-        CaseTransition.objects.create(
-            case=case,
-            name="clear_acute",
-            from_state=case.state,
-            to_state=case.state,
-            by=by,
-            reason=action_taken,
-        )
-        _log(case, by=by, action="change", reason="acute flag cleared")
-        event_record(kind="case.changed", payload=case_event_payload(case), region=case.region)
-    return case
+        case.acute_cleared_at = timezone.now()
+        case.acute_cleared_by = by
+        case.acute_action_taken = action_taken.strip()
+        action.changed = True
+    return action.case

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,35 +15,81 @@ from accounts.security import permission_required
 from cases import selectors, services
 from cases.access import case_for, case_view
 from cases.codes import CaseType, caller_contact
-from cases.forms import CaseForm, ContactForm, PeopleFormSet, StepForm
+from cases.forms import (
+    CaseForm,
+    CaseSearchForm,
+    ContactForm,
+    PeopleFormSet,
+    StepForm,
+    reference_part,
+)
 from cases.models import Case, State
 from privacy.gate import list_viewed
 
+# What a search looked for, for "Niets gevonden voor ..." (CaseSearch.kinds order).
+SEARCH_KIND_LABELS = {
+    "name": _lazy("deze naam"),
+    "phone": _lazy("dit telefoonnummer"),
+    "postcode_house": _lazy("deze postcode en dit huisnummer"),
+    "postcode": _lazy("deze postcode"),
+    "dob": _lazy("deze geboortedatum"),
+    "bsn": _lazy("dit BSN"),
+}
+
+
+def _searched_for(kinds: list[str]) -> str:
+    labels = [str(SEARCH_KIND_LABELS[kind]) for kind in kinds]
+    if len(labels) < 2:
+        return "".join(labels)
+    return _("%(first)s en %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
+
 
 @never_cache
+@sensitive_post_parameters()
 @permission_required(WORK_CASES)
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases the user may see, filtered by phase or a (part of a) reference in the URL
+    (references are not secret), or searched by personal data in a POST, so names, numbers
+    and BSNs never end up in a URL, a browser history or a server's request log."""
     state = request.GET.get("state") or None
     if state not in State.values:
         state = None
-    # A reference a reporter quotes (VT-2026-000123): matched exactly, within need-to-know.
-    reference = (request.GET.get("q") or "").strip().upper()[:20]
-    if reference:
-        cases = list(Case.objects.visible_to(request.user).filter(reference=reference))
+    raw_q = (request.GET.get("q") or "").strip()
+    reference = reference_part(raw_q)
+    context: dict[str, object] = {
+        "states": State.choices,
+        "state": state,
+        "q": reference,
+        "q_not_a_reference": bool(raw_q) and not reference,
+        "search_form": CaseSearchForm(),
+        "searched": False,
+    }
+    if request.method == "POST":
+        form = CaseSearchForm(request.POST)
+        context["search_form"] = form
+        if not form.is_valid():
+            # Nothing searched, nothing shown: the errors sit next to their fields.
+            context["cases"] = []
+            return render(request, "cases/case_list.html", context, status=400)
+        search = form.to_search()
+        cases = selectors.case_search(request.user, search)
+        # The kinds searched for, never the values.
+        reason = "case search by " + ",".join(search.kinds)
+        context.update(searched=True, searched_for=_searched_for(search.kinds))
+        list_name = "cases.case_search"
+    elif reference:
+        cases = selectors.cases_with_reference_part(request.user, reference)
+        reason = f"case list reference contains {reference}"
+        list_name = "cases.case_list"
     else:
-        cases = selectors.cases_for(request.user, state=state)
-    list_viewed(
-        request,
-        list_name="cases.case_list",
-        records=cases,
-        reason=f"case list state={state or 'all'}" + (f" q={reference}" if reference else ""),
-    )
-    return render(
-        request,
-        "cases/case_list.html",
-        {"cases": cases, "states": State.choices, "state": state, "q": reference},
-    )
+        cases = [] if raw_q else selectors.cases_for(request.user, state=state)
+        reason = f"case list state={state or 'all'}" + (" q=(not a reference)" if raw_q else "")
+        list_name = "cases.case_list"
+    list_viewed(request, list_name=list_name, records=cases, reason=reason)
+    context["cases"] = cases
+    context["search_limit"] = selectors.SEARCH_LIMIT
+    return render(request, "cases/case_list.html", context)
 
 
 def _contact_initial(request: HttpRequest) -> dict[str, object]:
@@ -142,17 +189,6 @@ STEPS = {
         case_id=case.pk,
         by=user,
         conversion_reason=form.cleaned_data["conversion_reason"],
-        expected_version=form.cleaned_data["version"],
-    ),
-    "accept_handover": lambda case, user, form: services.case_accept_handover(
-        case_id=case.pk,
-        by=user,
-        expected_version=form.cleaned_data["version"],
-    ),
-    "reject_handover": lambda case, user, form: services.case_reject_handover(
-        case_id=case.pk,
-        by=user,
-        reason=form.cleaned_data["reason"],
         expected_version=form.cleaned_data["version"],
     ),
     "finish_investigation": lambda case, user, form: services.case_finish_investigation(

@@ -57,6 +57,13 @@ SECRET_SPECS = [
         "key",
     ),
     SecretSpec(
+        "ACCESS_LOG_KEYS",
+        "HMAC keys that link the access log's hash chain, as ID:KEY pairs, comma-separated, "
+        "newest first (e.g. 2026a:<key>); make a key like a Fernet key; keep old keys listed "
+        "as long as rows linked with them are kept",
+        "keyring",
+    ),
+    SecretSpec(
         "CHANNEL_LAYER_ENCRYPTION_KEY",
         "Symmetric key that encrypts every message the channel layer puts in Redis",
         "secret",
@@ -79,6 +86,7 @@ _secrets = read_secrets(SECRET_SPECS, production=PRODUCTION, dev_secrets_file=DE
 SECRET_KEY = _secrets["DJANGO_SECRET_KEY"]
 FIELD_ENCRYPTION_KEYS = [key.strip() for key in _secrets["FIELD_ENCRYPTION_KEYS"].split(",")]
 BLIND_INDEX_KEY = _secrets["BLIND_INDEX_KEY"]
+ACCESS_LOG_KEYS = [key.strip() for key in _secrets["ACCESS_LOG_KEYS"].split(",")]
 CHANNEL_LAYER_ENCRYPTION_KEY = _secrets["CHANNEL_LAYER_ENCRYPTION_KEY"]
 TWILIO_AUTH_TOKEN = _secrets["TWILIO_AUTH_TOKEN"]
 
@@ -385,6 +393,26 @@ CALL_NUMBER_RETENTION_DAYS = env_int(
 if CALL_NUMBER_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("CALL_NUMBER_RETENTION_DAYS must be at least 1.")
 
+# --- the access log (privacy.access_log; verify_access_log, export_access_log_head) -------
+
+ACCESS_LOG_HEAD_EXPORT = env_str(
+    "ACCESS_LOG_HEAD_EXPORT",
+    "",
+    help_text="Where export_access_log_head writes the chain head, outside the database: "
+    "an absolute file path (append-only JSON lines) or `syslog`; required in production",
+).strip()
+if PRODUCTION and not ACCESS_LOG_HEAD_EXPORT:
+    raise ImproperlyConfigured(
+        "ACCESS_LOG_HEAD_EXPORT is not set. DJANGO_ENV=production needs it: a file path on "
+        "storage the database server cannot write, or `syslog` (shipped off the machine)."
+    )
+STRANGER_REFUSAL_LINES_PER_MINUTE = env_int(
+    "STRANGER_REFUSAL_LINES_PER_MINUTE",
+    20,
+    help_text="Security-log lines per minute per address for refused unauthenticated "
+    "requests; after that one summary line, the rest is counted",
+)
+
 # --- online reports by professionals (/melden/) and outgoing email ----------------------
 
 ONLINE_REPORT_DRAFT_MINUTES = env_int(
@@ -497,6 +525,15 @@ HOTLINE_TOKEN_TTL_SECONDS = env_int(
     600,
     help_text="Lifetime of an operator's softphone token, in seconds",
 )
+# The softphone (static/js/softphone.js, Twilio's Voice JS SDK) opens its signalling socket
+# to wss://voice-js.<edge>.twilio.com/signal; the edge (roaming first, then the one Twilio
+# names) is not known in advance. Only the page with the softphone may connect there. Its
+# call audio is WebRTC, which the connect-src directive does not govern; the SDK's
+# telemetry (eventgw.twilio.com) and its ringtones from sdk.twilio.com are switched off
+# or replaced by our own in softphone.js, so neither host is here.
+CSP_CONNECT_SRC_BY_VIEW: dict[str, tuple[str, ...]] = {
+    "dashboard:dashboard": ("wss://*.twilio.com",),
+}
 
 # --- benchmarks (make bench) -------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 Refused before the handshake completes unless the session is a live, 2FA-verified staff
 session with `accounts.answer_hotline`. Then: a snapshot, the region's outbox events as
-they are published, and on request everything after a sequence number.
+they are published, and on request everything after a sequence number. Each event reaches
+only users in its kind's audience (events.catalogue): a supervisors' event never reaches
+an operator's socket.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
+from accounts.models import User
 from accounts.roles import ANSWER_HOTLINE
 from accounts.security import client_address
 from dashboard.views import dashboard_region, dashboard_since, dashboard_snapshot
+from events.catalogue import Audience, audiences_of, kind_reaches
 from events.relay import relay_start_in_background
 from events.services import group_for_region
 
@@ -74,8 +78,15 @@ def _still_admitted(user_id: int, session_key: str | None) -> str:
     return admission_refusal(user, store)
 
 
+def _audiences_now(user_id: int) -> frozenset[Audience]:
+    """The audiences the user is in now (a role given or taken away since the last look)."""
+    user = User.objects.filter(pk=user_id).first()
+    return audiences_of(user) if user is not None else frozenset()
+
+
 def _log_refusal(scope: dict[str, Any], user: Any, reason: str) -> None:
-    """The refused handshake through the access gate: an access-log row and a security line."""
+    """The refused handshake through the access gate: an access-log row and a security line
+    (only a rate-limited security line for a socket without a login: privacy.strangers)."""
     from privacy.gate import refusal_record
 
     refusal_record(
@@ -99,15 +110,15 @@ def scope_client_address(scope: dict[str, Any]) -> str:
     return client_address(forwarded=forwarded, peer=str(client[0] or ""))
 
 
-def _admit(scope: dict[str, Any]) -> tuple[str, list[str]]:
+def _admit(scope: dict[str, Any]) -> tuple[str, list[str], frozenset[Audience]]:
     user, session = scope.get("user"), scope.get("session")
     reason = admission_refusal(user, session)
     if reason:
         _log_refusal(scope, user, reason)
-        return reason, []
-    region = dashboard_region(user)
-    # Outbox events go to the region; the role group is there for role-only messages.
-    return "", [group_for_region(region), f"{group_for_region(region)}.{user.role}"]
+        return reason, [], frozenset()
+    assert user is not None  # admission_refusal refuses a missing user
+    # Outbox events go to the region's group; who sees which kind is the audience's call.
+    return "", [group_for_region(dashboard_region(user))], audiences_of(user)
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
@@ -116,11 +127,13 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self._watch: asyncio.Task | None = None
-        reason, groups = await database_sync_to_async(_admit)(self.scope)
+        self.audiences: frozenset[Audience] = frozenset()
+        reason, groups, audiences = await database_sync_to_async(_admit)(self.scope)
         if reason:
             # Before accept: the handshake is refused (HTTP 403) and nothing is sent.
             await self.close()
             return
+        self.audiences = audiences
         self.groups = groups
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -145,6 +158,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             if reason:
                 await self.close(code=CLOSE_SESSION_ENDED)
                 return
+            self.audiences = await database_sync_to_async(_audiences_now)(user_id)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -168,6 +182,8 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     async def outbox_event(self, message: dict[str, Any]) -> None:
+        if not kind_reaches(message["kind"], self.audiences):
+            return
         await self.send_json(
             {
                 "type": "event",

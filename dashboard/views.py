@@ -10,7 +10,7 @@ dashboard shows and nothing more: no caller numbers, no names, no narratives.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,6 +29,7 @@ from accounts.security import permission_required
 from cases.codes import CallerChoice, CaseType, Channel
 from cases.models import Case, State
 from cases.services import case_event_payload
+from events.catalogue import audiences_of, kinds_for
 from events.models import OutboxEvent
 from events.services import events_pruned_through
 from hotline.models import Call, CallState, PresenceState
@@ -109,7 +110,7 @@ def dashboard_snapshot(*, user: User) -> dict[str, Any]:
 
 
 def dashboard_since(*, user: User, seq: int) -> dict[str, Any]:
-    """Every event of the user's region after `seq`, in order; a snapshot when too far
+    """Every event of the user's region for them after `seq`, in order; a snapshot when too far
     behind, or when `seq` is ahead of the database (it was restored, or reset)."""
     head = outbox_head()
     if seq > head:
@@ -117,8 +118,12 @@ def dashboard_since(*, user: User, seq: int) -> dict[str, Any]:
     if seq < events_pruned_through():
         # Some of what came after `seq` was pruned (events.services.events_prune).
         return dashboard_snapshot(user=user)
+    # Only the kinds whose audience the user is in (events.catalogue), as on the socket.
     events = OutboxEvent.objects.filter(
-        region=dashboard_region(user), seq__gt=seq, seq__lte=head
+        region=dashboard_region(user),
+        kind__in=kinds_for(audiences_of(user)),
+        seq__gt=seq,
+        seq__lte=head,
     ).order_by("seq")
     batch = list(events[: MAX_EVENTS_SINCE + 1])
     if len(batch) > MAX_EVENTS_SINCE:
@@ -176,6 +181,30 @@ def _strings() -> dict[str, Any]:
         "open_case": _("Dossier openen"),
         "assessment": _("Veiligheidsbeoordeling"),
         "start_intake": _("Intake starten"),
+        "softphone": {
+            "connecting": _("Telefoon: verbinden…"),
+            "registered": _("Telefoon: klaar voor gesprekken"),
+            "ringing": _("Telefoon: gaat over"),
+            "in_call": _("Telefoon: in gesprek"),
+            "ended": _("Telefoon: gesprek beëindigd"),
+            "offline": _("Telefoon: offline"),
+            "simulated": _("Telefoon: gesimuleerd (geen Twilio-account ingesteld)"),
+            "answer": _("Opnemen"),
+            "hang_up": _("Ophangen"),
+            "microphone_denied": _(
+                "De browser geeft de microfoon niet vrij. Sta de microfoon toe voor deze "
+                "pagina en neem het gesprek opnieuw aan."
+            ),
+            "microphone_missing": _(
+                "Er is geen microfoon gevonden of hij is in gebruik. Sluit een headset aan en "
+                "neem het gesprek opnieuw aan."
+            ),
+            "unsupported": _(
+                "Deze browser kan niet bellen. Gebruik een recente Chrome of Firefox."
+            ),
+            "token_failed": _("De telefoon kon zich niet aanmelden. Herlaad de pagina."),
+            "failed": _("De telefoon gaf een fout (code %(code)s)."),
+        },
     }
 
 
@@ -183,7 +212,7 @@ def _strings() -> dict[str, Any]:
 @require_GET
 @permission_required(ANSWER_HOTLINE)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    presence = presence_ensure(user=request.user)
+    presence = presence_ensure(user=cast(User, request.user))  # logged in: permission_required
     return render(
         request,
         "dashboard/dashboard.html",
@@ -198,6 +227,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "take_url": _url_pattern("hotline:take_call"),
             "case_url": _url_pattern("cases:case_detail"),
             "intake_url": reverse("cases:intake_new"),
+            "token_url": reverse("hotline:token"),
             "assessment_url": _url_pattern("safety_assessment:case_assessment"),
         },
     )
@@ -213,7 +243,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def presence_update(request: HttpRequest) -> HttpResponse:
     state = request.POST.get("state", "")
     try:
-        presence = presence_set(user=request.user, state=state)
+        presence = presence_set(user=cast(User, request.user), state=state)  # permission_required
     except ValueError:
         error = _("Kies beschikbaar, nazorg of afwezig.")
         if _wants_json(request):

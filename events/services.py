@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from events.catalogue import EventKind, event_check
 from events.models import OutboxEvent, OutboxPruneMark
 
 logger = logging.getLogger(__name__)
@@ -27,12 +28,16 @@ def group_for_region(region: str) -> str:
     return f"dashboard.{region}"
 
 
-def event_record(*, kind: str, payload: dict[str, Any], region: str | None = None) -> OutboxEvent:
+def event_record(
+    *, kind: EventKind, payload: dict[str, Any], region: str | None = None
+) -> OutboxEvent:
     """Write an event in the current transaction; it is published once that commits.
 
     Must be called inside the transaction of the change it announces: if that rolls back,
-    the event never existed.
+    the event never existed. The kind must be in events.catalogue and the payload have
+    exactly its keys (ValueError otherwise: a programming error the sender's tests catch).
     """
+    event_check(kind, payload)
     if connection.vendor == "postgresql":
         # Held until commit: events commit in seq order, so no reader sees a hole fill later.
         with connection.cursor() as cursor:
@@ -53,6 +58,8 @@ def event_publish(*, seq: int) -> bool:
     message = {"type": "outbox.event", **event.as_message()}
 
     async def send() -> None:
+        if layer is None:  # no CHANNEL_LAYERS configured: kept for the relay, as on failure
+            raise RuntimeError("no channel layer")
         await asyncio.wait_for(
             layer.group_send(group_for_region(event.region), message), PUBLISH_TIMEOUT_SECONDS
         )

@@ -23,6 +23,7 @@ from handover import selectors, services
 from handover.models import ApiIdempotencyRecord, Handover, PartnerOrganisation
 from handover.signing import SignatureRefused, idempotency_key_valid, verify_request
 from privacy.access_log import access_record
+from privacy.strangers import stranger_line_allowed
 
 security_log = logging.getLogger("veiligthuis.security")
 API_ROLE = "partner-api"
@@ -80,14 +81,21 @@ def signed(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
         try:
             organisation = verify_request(request)
         except SignatureRefused as refusal:
+            # Not (yet) a partner's system: no access-log row, a rate-limited security line.
+            ip = client_ip(request)
+            if stranger_line_allowed(ip):
+                security_log.warning(
+                    "partner api refused: organisation=%s method=%s path=%s ip=%s reason=%s",
+                    refusal.organisation.slug if refusal.organisation else "-",
+                    request.method,
+                    request.path,
+                    ip,
+                    refusal,
+                )
             # A malformed header is named (400); a refused signature says no more (401).
-            return _refuse(
-                request,
-                status=refusal.status,
-                reason=str(refusal),
-                organisation=refusal.organisation,
-                message=str(refusal) if refusal.status == 400 else "request not authenticated",
-            )
+            if refusal.status == 400:
+                return JsonResponse({"error": str(refusal)}, status=400)
+            return JsonResponse({"error": "request not authenticated"}, status=401)
         return view(request, organisation, *args, **kwargs)
 
     return csrf_exempt(never_cache(wrapped))
@@ -144,7 +152,7 @@ def _idempotent(
         )
     request_hash = _request_hash(request)
     with transaction.atomic():
-        # A concurrent retry with the same key waits here until the first has answered.
+        # A concurrent retry with the same key waits here until the first has claimed it.
         record, created = ApiIdempotencyRecord.objects.select_for_update().get_or_create(
             organisation=organisation, key=key, defaults={"request_hash": request_hash}
         )
@@ -154,13 +162,23 @@ def _idempotent(
                     {"error": "this Idempotency-Key was used for a different request"},
                     status=409,
                 )
+            if record.status_code is None:
+                return JsonResponse(
+                    {"error": "a request with this Idempotency-Key is still being handled"},
+                    status=409,
+                )
             response = JsonResponse(record.response, status=record.status_code)
             response["Idempotent-Replayed"] = "true"
             return response
+    # The answer is a case action: its own durable transaction, not nested in this one.
+    try:
         status, body = handle()
-        record.status_code = status
-        record.response = body
-        record.save(update_fields=["status_code", "response"])
+    except BaseException:
+        record.delete()
+        raise
+    record.status_code = status
+    record.response = body
+    record.save(update_fields=["status_code", "response"])
     return JsonResponse(body, status=status)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,7 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [("", "—")] + [
             (organisation.slug, organisation.name)
             for organisation in PartnerOrganisation.objects.filter(active=True)
         ]
@@ -80,3 +80,31 @@ class MonitoringForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class PhoneAnswerForm(forms.Form):
+    """Staff record the answer a partner that works by phone (police, shelter) gave."""
+
+    answer = forms.ChoiceField(
+        label=_("Antwoord van de partner"),
+        choices=[("accept", _("Geaccepteerd")), ("reject", _("Geweigerd"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies het antwoord van de partner.")},
+    )
+    answered_by_name = forms.CharField(
+        label=_("Naam van wie bij de partner antwoordde"),
+        max_length=200,
+        error_messages={"required": _("Noem wie bij de partner het antwoord gaf.")},
+    )
+    reason = forms.CharField(
+        label=_("Reden van de weigering"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("answer") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Geef de reden van de weigering."))
+        return data

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -99,6 +101,11 @@ class Handover(models.Model):
         REJECTED = "rejected", _("Geweigerd")
         ESCALATED = "escalated", _("Niet op tijd geaccepteerd (geëscaleerd)")
 
+    class Via(models.TextChoices):
+        INBOX = "inbox", _("Partnerinbox")
+        API = "api", _("Koppeling (API)")
+        PHONE = "phone", _("Telefonisch, vastgelegd door Veilig Thuis")
+
     OPEN_STATUSES = (Status.PENDING, Status.ESCALATED)
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="handovers")
@@ -129,7 +136,19 @@ class Handover(models.Model):
         blank=True,
         related_name="+",
     )
-    decided_via = models.CharField(max_length=10, blank=True)
+    decided_via = models.CharField(max_length=10, choices=Via.choices, blank=True)
+    # A partner that answers by phone: the person there who answered, and the member of
+    # staff who recorded it.
+    answered_by_name = EncryptedCharField(
+        _("naam van wie bij de partner antwoordde"), max_length=200, blank=True, default=""
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     decision_reason = EncryptedTextField(_("toelichting"), blank=True, default="")
 
     class Meta:
@@ -239,7 +258,7 @@ class ReferenceIndexRegistration(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation_id}: registration {self.pk}"
 
-    def is_active(self, at=None) -> bool:  # type: ignore[no-untyped-def]
+    def is_active(self, at: datetime.datetime | None = None) -> bool:
         return self.expires_at > (at or timezone.now())
 
 

@@ -20,6 +20,7 @@ from cases.models import WORK_CASES, Case, MonitoringContact, State
 from events.services import event_record
 from handover import destinations
 from handover.models import (
+    USE_PARTNER_INBOX,
     Handover,
     MatchSignal,
     MonitoringResult,
@@ -224,40 +225,119 @@ def _locked_open_handover(*, handover_id: int, organisation: PartnerOrganisation
     return handover
 
 
-def _actor_for_case(handover: Handover, by: User | None = None) -> User:
-    # A partner user's own answer moves the case in their name. A partner *system* has no
-    # user: the case then moves in the name of the staff member who handed it over (the
-    # Handover keeps who decided and through which channel, and the access log both).
-    if by is not None and by.has_perm("handover.use_partner_inbox"):
-        return by
-    return handover.created_by
+def _answerer(
+    *, organisation: PartnerOrganisation, by: User | None, via: str, answered_by_name: str
+) -> tuple[str, str]:
+    """Who answers, checked: (by_system for the case, the name of who answered).
+
+    A partner user answers for their own organisation in the inbox; a partner's system
+    answers in the organisation's own name through the API; staff record the answer of a
+    partner that works by phone, with the name of the person there who gave it."""
+    if via == Handover.Via.API:
+        if by is not None:
+            raise HandoverError(_("Via de koppeling antwoordt alleen het systeem."), status=403)
+        return f"partner:{organisation.slug}", ""
+    if by is None:
+        raise HandoverError(_("Onbekend wie antwoordt."), status=403)
+    if via == Handover.Via.INBOX:
+        membership = getattr(by, "partner_membership", None)
+        if (
+            not by.has_perm(USE_PARTNER_INBOX)
+            or membership is None
+            or (membership.organisation_id != organisation.pk)
+        ):
+            raise HandoverError(_("Deze overdracht is niet aan jouw organisatie."), status=403)
+        return "", ""
+    if via == Handover.Via.PHONE:
+        if not by.has_perm(WORK_CASES):
+            raise HandoverError(_("Dit hoort niet bij jouw rol."), status=403)
+        name = (answered_by_name or "").strip()
+        if not name:
+            raise HandoverError(
+                _("Noem wie bij de partner het antwoord gaf."), field="answered_by_name"
+            )
+        return "", name
+    raise HandoverError(_("Onbekend kanaal."))
+
+
+def _answered(
+    handover: Handover, *, status: str, by: User | None, via: str, name: str, reason: str = ""
+) -> None:
+    handover.status = status
+    handover.decided_at = timezone.now()
+    handover.decided_via = via
+    if via == Handover.Via.PHONE:
+        handover.recorded_by = by
+        handover.answered_by_name = name
+    else:
+        handover.decided_by = by
+    handover.decision_reason = reason
+    handover.save()
+
+
+def _handover_event(handover: Handover) -> dict[str, Any]:
+    return {
+        "handover_id": handover.pk,
+        "organisation": handover.organisation.slug,
+        "handover_status": handover.status,
+        "via": handover.decided_via,
+    }
+
+
+def _refused(
+    refusal: HandoverError, *, handover_id: int, organisation: PartnerOrganisation, by: User | None
+) -> HandoverError:
+    access_record(
+        actor=by,
+        action="change",
+        target_type="handover.handover",
+        target_id=handover_id,
+        allowed=False,
+        reason=f"handover answer refused: {refusal}"[:200],
+        on_behalf_of=organisation.slug,
+        role=None if by is not None else "partner-api",
+    )
+    return refusal
 
 
 def handover_accept(
-    *, handover_id: int, organisation: PartnerOrganisation, by: User | None, via: str
+    *,
+    handover_id: int,
+    organisation: PartnerOrganisation,
+    by: User | None,
+    via: str,
+    answered_by_name: str = "",
 ) -> Handover:
     """The partner accepts: responsibility moves, and the case goes into monitoring (or is
-    closed, for Jeugdbescherming West). A request to the Raad/table waits in its state."""
-    with transaction.atomic():
-        handover = _locked_open_handover(handover_id=handover_id, organisation=organisation)
-        case = handover.case
-        if case.state in PENDING_HANDOVER_STATES:
-            try:
-                case_services.case_accept_handover(
-                    case_id=case.pk, by=_actor_for_case(handover, by)
-                )
-            except case_services.TransitionRefused as refusal:
-                raise HandoverError(str(refusal), status=409) from None
-        handover.status = Handover.Status.ACCEPTED
-        handover.decided_at = timezone.now()
-        handover.decided_by = by
-        handover.decided_via = via
-        handover.save()
-        _log(handover, by=by, action="change", reason="accepted", organisation=organisation)
-        event_record(
-            kind="handover.accepted", payload=handover_event_payload(handover), region=case.region
+    closed, for Jeugdbescherming West). A request to the Raad/table waits in its state.
+
+    One case action: the handover row and the case move together."""
+    try:
+        by_system, name = _answerer(
+            organisation=organisation, by=by, via=via, answered_by_name=answered_by_name
         )
-    return handover
+        found = Handover.objects.filter(pk=handover_id, organisation=organisation).first()
+        if found is None:
+            raise HandoverNotFound()
+    except HandoverError as refusal:
+        raise _refused(refusal, handover_id=handover_id, organisation=organisation, by=by) from None
+    recorded: list[Handover] = []
+
+    def answer(case: Case) -> case_services.HandoverAnswer:
+        handover = _locked_open_handover(handover_id=handover_id, organisation=organisation)
+        _answered(handover, status=Handover.Status.ACCEPTED, by=by, via=via, name=name)
+        recorded.append(handover)
+        return case_services.HandoverAnswer(
+            organisation=organisation.slug, event=_handover_event(handover)
+        )
+
+    try:
+        case_services.case_accept_handover(
+            case_id=found.case_id, by=by, by_system=by_system, answer=answer
+        )
+    except case_services.TransitionRefused as refusal:
+        raise HandoverError(str(refusal), status=409) from None
+    return recorded[0]
 
 
 def handover_reject(
@@ -267,43 +347,51 @@ def handover_reject(
     by: User | None,
     via: str,
     reason: str,
+    answered_by_name: str = "",
 ) -> Handover:
     """The partner refuses, with a reason. When no other handover of the case is open or
-    accepted, the case goes back to the decision."""
+    accepted, the case goes back to the decision. One case action, like accepting."""
     reason = (reason or "").strip()
-    if not reason:
-        raise HandoverError(_("Geef de reden van de weigering."), field="reason")
-    with transaction.atomic():
+    try:
+        by_system, name = _answerer(
+            organisation=organisation, by=by, via=via, answered_by_name=answered_by_name
+        )
+        if not reason:
+            raise HandoverError(_("Geef de reden van de weigering."), field="reason")
+        found = Handover.objects.filter(pk=handover_id, organisation=organisation).first()
+        if found is None:
+            raise HandoverNotFound()
+    except HandoverError as refusal:
+        if refusal.field:
+            raise  # bad input, not a refused person
+        raise _refused(refusal, handover_id=handover_id, organisation=organisation, by=by) from None
+    recorded: list[Handover] = []
+
+    def answer(case: Case) -> case_services.HandoverAnswer:
         handover = _locked_open_handover(handover_id=handover_id, organisation=organisation)
-        case = handover.case
         others = (
             case.handovers.exclude(pk=handover.pk)
             .filter(status__in=[*Handover.OPEN_STATUSES, Handover.Status.ACCEPTED])
             .exists()
         )
-        case_reason = f"{organisation.name}: {reason}"
-        try:
-            if not others and case.state in PENDING_HANDOVER_STATES:
-                case_services.case_reject_handover(
-                    case_id=case.pk, by=_actor_for_case(handover, by), reason=case_reason
-                )
-            elif not others and case.state == State.COUNCIL_REQUEST:
-                case_services.case_finish_investigation(
-                    case_id=case.pk, by=_actor_for_case(handover), reason=case_reason
-                )
-        except case_services.TransitionRefused as refusal:
-            raise HandoverError(str(refusal), status=409) from None
-        handover.status = Handover.Status.REJECTED
-        handover.decided_at = timezone.now()
-        handover.decided_by = by
-        handover.decided_via = via
-        handover.decision_reason = reason
-        handover.save()
-        _log(handover, by=by, action="change", reason="rejected", organisation=organisation)
-        event_record(
-            kind="handover.rejected", payload=handover_event_payload(handover), region=case.region
+        _answered(
+            handover, status=Handover.Status.REJECTED, by=by, via=via, name=name, reason=reason
         )
-    return handover
+        recorded.append(handover)
+        return case_services.HandoverAnswer(
+            organisation=organisation.name,
+            reason=reason,
+            last_open=not others,
+            event=_handover_event(handover),
+        )
+
+    try:
+        case_services.case_reject_handover(
+            case_id=found.case_id, by=by, by_system=by_system, answer=answer
+        )
+    except case_services.TransitionRefused as refusal:
+        raise HandoverError(str(refusal), status=409) from None
+    return recorded[0]
 
 
 def handovers_escalate(*, today: datetime.date | None = None) -> list[int]:
@@ -330,7 +418,7 @@ def handovers_escalate(*, today: datetime.date | None = None) -> list[int]:
             _log(handover, by=None, action="change", reason="escalated: not accepted in time")
             event_record(
                 kind="handover.escalated",
-                payload={**handover_event_payload(handover), "audience": "supervisors"},
+                payload=handover_event_payload(handover),
                 region=handover.case.region,
             )
             escalated.append(handover.pk)
@@ -349,36 +437,39 @@ def monitoring_record(*, contact_id: int, outcome: str, note: str, by: User) -> 
     note = (note or "").strip()
     if outcome == MonitoringResult.Outcome.UNSAFE and not note:
         raise HandoverError(_("Beschrijf waarom het niet veilig is."), field="note")
-    with transaction.atomic():
-        contact = (
-            MonitoringContact.objects.select_for_update()
-            .select_related("case")
-            .filter(pk=contact_id)
-            .first()
-        )
-        if contact is None:
-            raise HandoverError(_("Dit monitoringcontact bestaat niet."), status=404)
-        if MonitoringResult.objects.filter(contact=contact).exists():
+    contact = MonitoringContact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        raise HandoverError(_("Dit monitoringcontact bestaat niet."), status=404)
+    recorded: list[MonitoringResult] = []
+
+    def record(case: Case) -> case_services.MonitoringFact:
+        if MonitoringResult.objects.filter(contact_id=contact_id).exists():
             raise HandoverError(_("Dit contact is al vastgelegd."), status=409)
-        if contact.case.state != State.MONITORING:
+        if case.state != State.MONITORING:
             raise HandoverError(_("Het dossier is niet (meer) in monitoring."), status=409)
         now = timezone.now()
-        result = MonitoringResult.objects.create(
-            contact=contact, outcome=outcome, note=note, by=by, at=now
+        recorded.append(
+            MonitoringResult.objects.create(
+                contact_id=contact_id, outcome=outcome, note=note, by=by, at=now
+            )
         )
-        contact.done_at = now
-        contact.save(update_fields=["done_at"])
         if outcome == MonitoringResult.Outcome.UNSAFE:
-            case_services.monitoring_outcome_unsafe(case_id=contact.case_id, by=by, reason=note)
             # The remaining planned contacts lapse; a new handover plans new ones.
             for remaining in MonitoringContact.objects.filter(
-                case_id=contact.case_id, result__isnull=True
-            ).exclude(pk=contact.pk):
+                case=case, result__isnull=True
+            ).exclude(pk=contact_id):
                 MonitoringResult.objects.create(
                     contact=remaining, outcome=MonitoringResult.Outcome.CANCELLED, by=by, at=now
                 )
-        _log(contact.case, by=by, action="change", reason=f"monitoring contact: {outcome}")
-    return result
+        return case_services.MonitoringFact(outcome=outcome, note=note)
+
+    try:
+        case_services.case_monitoring_contact_done(
+            case_id=contact.case_id, contact_id=contact_id, by=by, record=record
+        )
+    except case_services.TransitionRefused as refusal:
+        raise HandoverError(str(refusal), status=409) from None
+    return recorded[0]
 
 
 # --- the reference index (Verwijsindex) ----------------------------------------------------

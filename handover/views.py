@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,15 +11,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.roles import SUPERVISE, USE_PARTNER_INBOX, WORK_CASES
 from accounts.security import permission_required
 from cases.access import case_view
 from cases.models import Case, MonitoringContact
 from handover import destinations, selectors, services
-from handover.forms import HandoverForm, MonitoringForm, RejectForm
+from handover.forms import HandoverForm, MonitoringForm, PhoneAnswerForm, RejectForm
 from handover.models import Handover, PartnerOrganisation
 from handover.package import package_for_display
 from privacy.gate import list_viewed, protected_record
+
+
+def _user(request: HttpRequest) -> User:
+    # Every view here is behind accounts.middleware (login + 2FA) and permission_required,
+    # so the user is a logged-in member of staff or partner, never AnonymousUser.
+    return cast(User, request.user)
+
 
 # --- staff: handing a case over ------------------------------------------------------------
 
@@ -32,9 +42,18 @@ def _organisations_by_slug() -> dict[str, PartnerOrganisation]:
 @case_view("view")
 def case_handover(request: HttpRequest, case: Case) -> HttpResponse:
     """Propose destinations from the rules, and hand the case over with its package."""
+    return case_handover_page(request, case)
+
+
+def case_handover_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    answer_form: PhoneAnswerForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     language = get_language() or "nl"
-    status = 200
-    if request.method == "POST":
+    if request.method == "POST" and answer_form is None:
         form = HandoverForm(request.POST)
         previewing = "preview" in request.POST
         if previewing:
@@ -48,7 +67,7 @@ def case_handover(request: HttpRequest, case: Case) -> HttpResponse:
                     safety_conditions=form.conditions(),
                     facts_for_receiver=form.cleaned_data["facts_for_receiver"],
                     override_reason=form.cleaned_data["override_reason"],
-                    by=request.user,
+                    by=_user(request),
                     language=language,
                 )
             except services.HandoverError as refusal:
@@ -88,9 +107,49 @@ def case_handover(request: HttpRequest, case: Case) -> HttpResponse:
             ],
             "handovers": selectors.handovers_of_case(case),
             "may_hand_over": case.state in services.HANDOVER_STATES,
+            "answer_form": answer_form or PhoneAnswerForm(),
         },
         status=status,
     )
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_POST
+@case_view("change")
+def case_handover_answer(request: HttpRequest, case: Case, handover_id: int) -> HttpResponse:
+    """Staff record the answer of a partner that works by phone, with the name of who
+    gave it; the handover and the case move together."""
+    handover = case.handovers.select_related("organisation").filter(pk=handover_id).first()
+    if handover is None or not handover.is_open:
+        messages.error(request, _("Op deze overdracht wordt geen antwoord meer verwacht."))
+        return redirect("handover:case_handover", case_id=case.pk)
+    form = PhoneAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["answer"] == "accept":
+                services.handover_accept(
+                    handover_id=handover.pk,
+                    organisation=handover.organisation,
+                    by=_user(request),
+                    via=Handover.Via.PHONE,
+                    answered_by_name=form.cleaned_data["answered_by_name"],
+                )
+            else:
+                services.handover_reject(
+                    handover_id=handover.pk,
+                    organisation=handover.organisation,
+                    by=_user(request),
+                    via=Handover.Via.PHONE,
+                    reason=form.cleaned_data["reason"],
+                    answered_by_name=form.cleaned_data["answered_by_name"],
+                )
+        except services.HandoverError as refusal:
+            form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
+        else:
+            messages.success(request, _("Het antwoord van de partner is vastgelegd."))
+            return redirect("handover:case_handover", case_id=case.pk)
+    return case_handover_page(request, case, answer_form=form, status=400)
 
 
 @never_cache
@@ -123,7 +182,11 @@ def _partner_handover(request: HttpRequest, handover_id: int, *, action: str) ->
 
 
 def _partner_page(
-    request: HttpRequest, handover: Handover, *, reject_form: RejectForm | None = None, status=200
+    request: HttpRequest,
+    handover: Handover,
+    *,
+    reject_form: RejectForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     return render(
         request,
@@ -172,7 +235,7 @@ def partner_accept(request: HttpRequest, handover_id: int) -> HttpResponse:
         services.handover_accept(
             handover_id=handover.pk,
             organisation=handover.organisation,
-            by=request.user,
+            by=_user(request),
             via="inbox",
         )
     except services.HandoverError as refusal:
@@ -193,7 +256,7 @@ def partner_reject(request: HttpRequest, handover_id: int) -> HttpResponse:
             services.handover_reject(
                 handover_id=handover.pk,
                 organisation=handover.organisation,
-                by=request.user,
+                by=_user(request),
                 via="inbox",
                 reason=form.cleaned_data["reason"],
             )
@@ -242,7 +305,7 @@ def monitoring_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
                     contact_id=contact.pk,
                     outcome=form.cleaned_data["outcome"],
                     note=form.cleaned_data["note"],
-                    by=request.user,
+                    by=_user(request),
                 )
             except services.HandoverError as refusal:
                 form.add_error(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Set
 
 from django.conf import settings
 from django.db import transaction
@@ -209,7 +210,7 @@ def callback_for_webhook(*, callback_id: int, sid: str) -> Callback | None:
     return callback
 
 
-def _set_outcome(callback: Callback, outcome: str, *, keep: set[str]) -> Callback:
+def _set_outcome(callback: Callback, outcome: str, *, keep: Set[str]) -> Callback:
     with transaction.atomic():
         callback = Callback.objects.select_for_update().get(pk=callback.pk)
         if callback.outcome not in keep and callback.outcome != outcome:

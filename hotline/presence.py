@@ -21,7 +21,7 @@ from hotline.models import Call, CallState, OperatorPresence, PresenceState
 SELF_SETTABLE_STATES = (PresenceState.AVAILABLE, PresenceState.WRAP_UP, PresenceState.AWAY)
 
 # Where an operator stands after their call reached this state.
-_AFTER_CALL = {
+_AFTER_CALL: dict[str, PresenceState] = {
     CallState.TAKEN: PresenceState.ON_CALL,
     CallState.CONNECTED: PresenceState.ON_CALL,
     CallState.QUEUED: PresenceState.AVAILABLE,  # back in the queue: they did not talk

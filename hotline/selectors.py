@@ -83,5 +83,5 @@ def call_summary(call: Call) -> dict[str, Any]:
         "acute": call.acute,
         "enqueued_at": call.enqueued_at.isoformat() if call.enqueued_at else None,
         "state": call.state,
-        "operator": call.operator.get_username() if call.operator_id else None,
+        "operator": call.operator.get_username() if call.operator else None,
     }

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.codes import CallerChoice
+from events.catalogue import CallEventKind
 from events.services import event_record
 from hotline import presence, twilio_rest
 from hotline.models import (
@@ -82,7 +83,7 @@ def _transition(
     )
 
 
-def _announce(call: Call, kind: str, operator: User | None = None) -> None:
+def _announce(call: Call, kind: CallEventKind, operator: User | None = None) -> None:
     # Every call that reaches an event is one this deployment serves (or just transferred):
     # it belongs on this region's dashboards, whatever region the caller's number is from.
     event_record(kind=kind, payload=call_summary(call), region=settings.VT_REGION)

@@ -172,7 +172,7 @@ class SimulatedCall:
 
     def run(self) -> str:
         try:
-            document = self.post(self.public("/hotline/twilio/voice/"))
+            document: str | None = self.post(self.public("/hotline/twilio/voice/"))
             while document is not None:
                 document = self.follow(document)
         except CallEnded:

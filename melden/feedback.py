@@ -11,7 +11,8 @@ with the record on the case. An informant who is not the reporter is owed nothin
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -22,9 +23,8 @@ from accounts import roles
 from accounts.models import User
 from cases import rules
 from cases.codes import Decision
-from cases.models import CaseTransition, FeedbackTask
-from cases.services import case_event_payload
-from events.services import event_record
+from cases.models import Case, FeedbackTask
+from cases.services import case_feedback_approved
 from melden.models import FeedbackLetter
 from outgoing_mail import sending as outbox
 from outgoing_mail.models import OutgoingEmail
@@ -88,7 +88,10 @@ def _refuse(task: FeedbackTask | None, *, by: User, what: str, message: str) -> 
     raise FeedbackRefused(message)
 
 
-def _refusals_are_logged(func):  # type: ignore[no-untyped-def]
+_Action = TypeVar("_Action", bound=Callable[..., "FeedbackLetter"])
+
+
+def _refusals_are_logged(func: _Action) -> _Action:
     """Log a refusal in the access log after its transaction has rolled back."""
 
     @functools.wraps(func)
@@ -106,7 +109,8 @@ def _refusals_are_logged(func):  # type: ignore[no-untyped-def]
             )
             raise
 
-    return wrapper
+    # functools.wraps keeps the name and signature; callers keep func's checked parameters.
+    return cast(_Action, wrapper)
 
 
 def _check_task(task: FeedbackTask, *, by: User, what: str) -> None:
@@ -180,8 +184,12 @@ def feedback_compose(
 @_refusals_are_logged
 def feedback_approve(*, task: FeedbackTask, by: User) -> FeedbackLetter:
     """Four eyes: a supervisor who did not write it approves; the email is queued and the
-    approval recorded on the case in the same transaction."""
-    with transaction.atomic():
+    approval recorded on the case in the same transaction: one case action
+    (cases.services.case_feedback_approved), which writes the audit entry and the event."""
+    approved: list[FeedbackLetter] = []
+
+    def approve(case: Case) -> str:
+        nonlocal task
         task = (
             FeedbackTask.objects.select_for_update()
             .select_related("case", "contact")
@@ -226,20 +234,8 @@ def feedback_approve(*, task: FeedbackTask, by: User) -> FeedbackLetter:
             case_id=case.pk,
             feedback_task=task,
         )
-        CaseTransition.objects.create(
-            case=case,
-            name="feedback_approved",
-            from_state=case.state,
-            to_state=case.state,
-            by=by,
-            reason=str(task.get_moment_display()),
-        )
-        access_record(
-            actor=by,
-            action="change",
-            target_type="cases.case",
-            target_id=case.pk,
-            reason=f"feedback approved and queued ({task.moment})",
-        )
-        event_record(kind="case.changed", payload=case_event_payload(case), region=case.region)
-    return letter
+        approved.append(letter)
+        return str(task.moment)
+
+    case_feedback_approved(case_id=task.case_id, by=by, approve=approve)
+    return approved[0]

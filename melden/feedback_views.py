@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.roles import SUPERVISE, WORK_CASES
 from accounts.security import permission_required
 from cases.access import case_view
@@ -44,8 +47,8 @@ class FeedbackForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": 5000}),
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}  # Form.clean returns cleaned_data, never None
         if data.get("reporter_has_role") and not (data.get("safety_conditions") or "").strip():
             self.add_error(
                 "safety_conditions", _("Noem de voorwaarden waarin de melder een rol heeft.")
@@ -53,6 +56,12 @@ class FeedbackForm(forms.Form):
         if data.get("followup_started") == "yes" and not (data.get("handover_parties") or ""):
             self.add_error("handover_parties", _("Noem wie het vervolg oppakt."))
         return data
+
+
+def _user(request: HttpRequest) -> User:
+    # Every view here is behind accounts.middleware (login + 2FA) and permission_required,
+    # so the user is a logged-in member of staff, never AnonymousUser.
+    return cast(User, request.user)
 
 
 def _task(case: Case, task_id: int) -> FeedbackTask:
@@ -109,7 +118,7 @@ def feedback_compose(request: HttpRequest, case: Case, task_id: int) -> HttpResp
     try:
         feedback.feedback_compose(
             task=task,
-            by=request.user,  # type: ignore[arg-type]
+            by=_user(request),
             followup_started=form.cleaned_data["followup_started"] == "yes",
             handover_parties=form.cleaned_data["handover_parties"],
             reporter_has_role=form.cleaned_data["reporter_has_role"],
@@ -129,7 +138,7 @@ def feedback_compose(request: HttpRequest, case: Case, task_id: int) -> HttpResp
 def feedback_approve(request: HttpRequest, case: Case, task_id: int) -> HttpResponse:
     task = _task(case, task_id)
     try:
-        feedback.feedback_approve(task=task, by=request.user)  # type: ignore[arg-type]
+        feedback.feedback_approve(task=task, by=_user(request))
     except feedback.FeedbackRefused as refusal:
         messages.error(request, str(refusal))
     else:

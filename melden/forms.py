@@ -119,7 +119,8 @@ class ReporterStep(StepForm):
         return phone
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         errors = rules.identity_errors(
             role="professional", case_type="report", data={**data, "anonymous": False}
         )
@@ -155,7 +156,8 @@ class MeldcodeStepForm(StepForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if any(f"afweging_{slug}" in self.errors for slug, _label in AFWEGINGSKADER_QUESTIONS):
             return data
         # Each question is needed until the answers so far decide the outcome.
@@ -174,7 +176,7 @@ class MeldcodeStepForm(StepForm):
         return data
 
     def outcome(self) -> str:
-        return rules.afwegingskader_outcome(self.answers())  # type: ignore[arg-type]
+        return rules.afwegingskader_outcome(self.answers())
 
 
 class ReportAnywayForm(StepForm):
@@ -201,7 +203,8 @@ class ClientStep(StepForm):
     client_not_informed_reason = long_text(_("Zo nee: waarom niet?"), limit=REASON_LIMIT)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("client_informed") == "no" and not data.get("client_not_informed_reason"):
             self.add_error(
                 "client_not_informed_reason",
@@ -293,7 +296,8 @@ class SituationStep(StepForm):
         return postcode
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "postcode" in data and "house_number" in data:
             try:
                 normalise_address(data["postcode"], data["house_number"], data.get("addition", ""))
@@ -323,7 +327,8 @@ class AnonymityStep(StepForm):
     anonymity_explanation = long_text(_("Licht dit toe"), limit=REASON_LIMIT)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("anonymity_requested") == "yes":
             if not data.get("anonymity_ground") and "anonymity_ground" not in self.errors:
                 self.add_error("anonymity_ground", _("Kies een van de toegestane gronden."))

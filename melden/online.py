@@ -14,12 +14,11 @@ import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -31,7 +30,7 @@ from accounts.models import Team
 from accounts.security import client_ip
 from cases.codes import CaseType, Channel, ContactRole
 from cases.models import Case
-from cases.services import IntakeData, case_flag_acute, intake_register
+from cases.services import IntakeData, intake_register
 from melden.forms import (
     AnonymityStep,
     ClientStep,
@@ -41,6 +40,7 @@ from melden.forms import (
     ReporterStep,
     ReviewStep,
     SituationStep,
+    StepForm,
 )
 from melden.models import OnlineReportDraft
 from outgoing_mail import sending as outbox
@@ -59,7 +59,7 @@ class Step:
     number: int
     slug: str
     title: Any
-    form: type[forms.Form]
+    form: type[StepForm]
 
 
 STEPS = [
@@ -93,10 +93,10 @@ def raw_answers(form: forms.Form | forms.BaseFormSet, post: Any) -> dict[str, An
     """The posted values of the form's own fields only (never the honeypot), as the draft
     keeps them: lists for fields that take several values."""
     if isinstance(form, forms.BaseFormSet):
-        raw = raw_answers(form.management_form, post)
+        collected = raw_answers(form.management_form, post)
         for sub in form.forms:
-            raw.update(raw_answers(sub, post))
-        return raw
+            collected.update(raw_answers(sub, post))
+        return collected
     raw: dict[str, Any] = {}
     for name, field in form.fields.items():
         if name == "website":
@@ -270,7 +270,10 @@ def log_honeypot(request: HttpRequest, number: int) -> None:
 # --- review and submit ---------------------------------------------------------------------
 
 
-def _valid(form: forms.Form | forms.BaseFormSet, number: int) -> forms.Form | forms.BaseFormSet:
+_AnyForm = TypeVar("_AnyForm", bound=forms.Form | forms.BaseFormSet)
+
+
+def _valid(form: _AnyForm, number: int) -> _AnyForm:
     if not form.is_bound or not form.is_valid():
         raise IncompleteReport(number)
     return form
@@ -368,12 +371,8 @@ def online_report_submit(*, draft: OnlineReportDraft) -> Case:
     team = None
     if settings.ONLINE_REPORTS_TEAM:
         team = Team.objects.filter(name=settings.ONLINE_REPORTS_TEAM).first()
-    with transaction.atomic():
-        case = intake_register(intake=intake, by=None, team=team)
-        if intake.contact["meldcode"]["acute_reported"]:
-            case = case_flag_acute(
-                case_id=case.pk, by=None, reason="online report: acute danger reported"
-            )
+
+    def also(case: Case) -> None:
         subject, body = confirmation_mail(case.reference)
         outbox.email_queue(
             purpose=OutgoingEmail.Purpose.CONFIRMATION,
@@ -383,4 +382,13 @@ def online_report_submit(*, draft: OnlineReportDraft) -> Case:
             case_id=case.pk,
         )
         draft.delete()
-    return case
+
+    # One case action: the case, its acute flag, the mail and the draft's end together.
+    acute = bool(intake.contact["meldcode"]["acute_reported"])
+    return intake_register(
+        intake=intake,
+        by=None,
+        team=team,
+        acute_reason="online report: acute danger reported" if acute else "",
+        also=also,
+    )

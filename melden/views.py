@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.codes import AFWEGINGSKADER_QUESTIONS, MeldcodeStep, PersonRole, ViolenceForm
 from cases.forms import PROFESSIONS
 from melden import online
-from melden.forms import ANONYMITY_GROUNDS, MAX_PEOPLE, ReportAnywayForm
+from melden.forms import ANONYMITY_GROUNDS, MAX_PEOPLE, ReportAnywayForm, StepForm
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -162,7 +162,8 @@ def step(request: HttpRequest, number: int) -> HttpResponse:
     if online.rate_limited(request, "post"):
         return _too_many(request)
     step_forms = _forms_for(number, request.POST)
-    if step_forms[0].honeypot_filled():
+    # The first form is always the step's own form; the people formset only follows it.
+    if cast(StepForm, step_forms[0]).honeypot_filled():
         return _neutral(request, number)
     going_back = "back" in request.POST and number > 1
     valid = all([form.is_valid() for form in step_forms])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+from collections.abc import Sequence
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
@@ -30,7 +31,7 @@ class UnconfiguredEmailBackend(BaseEmailBackend):
     """Production without EMAIL_HOST: refuse, so mail stays queued instead of being
     printed into the logs by the console backend."""
 
-    def send_messages(self, email_messages: list) -> int:  # type: ignore[override]
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         raise smtplib.SMTPException("EMAIL_HOST is not configured")
 
 

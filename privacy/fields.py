@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as global_apps
 from django.core.exceptions import ValidationError
@@ -18,26 +18,34 @@ from privacy.crypto import decrypt_text, encrypt_text
 
 ENCRYPTED_FIELDS_REGISTRY: list[models.Field] = []
 
+if TYPE_CHECKING:
+    # To the type checker the mixin is the Field it is always mixed into.
+    _FieldBase = models.Field[Any, Any]
+else:
+    _FieldBase = object
 
-class EncryptedFieldMixin:
+
+class EncryptedFieldMixin(_FieldBase):
     """Encrypts on the way into the database and decrypts on the way out."""
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, **kwargs)  # type: ignore[misc]
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False, **kwargs: Any
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only, **kwargs)
         # Only the project's real models: migrations render historical copies of every
         # model (and SQLite's table rebuilds temporary "new__" ones) in their own registry.
         if not cls._meta.abstract and cls._meta.apps is global_apps:
-            ENCRYPTED_FIELDS_REGISTRY.append(self)  # type: ignore[arg-type]
+            ENCRYPTED_FIELDS_REGISTRY.append(self)
 
     def get_internal_type(self) -> str:
         return "TextField"
 
-    def db_type(self, connection: Any) -> str:
+    def db_type(self, connection: Any) -> str | None:
         return models.TextField().db_type(connection)
 
     @property
     def column_label(self) -> str:
-        return f"{self.model._meta.label}.{self.name}"  # type: ignore[attr-defined]
+        return f"{self.model._meta.label}.{self.name}"
 
     def to_plain(self, value: Any) -> str:
         return str(value)
@@ -46,7 +54,7 @@ class EncryptedFieldMixin:
         return plain
 
     def get_prep_value(self, value: Any) -> Any:
-        value = self.to_python(value)  # type: ignore[attr-defined]
+        value = self.to_python(value)
         if value is None:
             return None
         plain = self.to_plain(value)
@@ -66,7 +74,7 @@ class EncryptedFieldMixin:
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name != "isnull":
             return None
-        return super().get_lookup(lookup_name)  # type: ignore[misc]
+        return super().get_lookup(lookup_name)
 
 
 class EncryptedTextField(EncryptedFieldMixin, models.TextField):
@@ -92,6 +100,10 @@ class EncryptedDateField(EncryptedFieldMixin, models.DateField):
 
 class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
     """Structured data (lists of people, answers) encrypted as one JSON document."""
+
+    # Whatever JSON holds, not the str of a TextField (read by django-stubs' plugin).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def to_python(self, value: Any) -> Any:
         return value

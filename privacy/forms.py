@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,8 +15,8 @@ class DestroyOnRequestForm(forms.Form):
         help_text=_("Het dossier wordt definitief vernietigd; alleen een grafsteen blijft."),
     )
 
-    def __init__(self, *args: object, expected_reference: str, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, expected_reference: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.expected_reference = expected_reference
 
     def clean_reference(self) -> str:

@@ -49,6 +49,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from accounts.security import client_ip, log_refusal, security_log_line
 from privacy.access_log import access_record, access_record_request
 from privacy.models import AccessLogEntry
+from privacy.strangers import stranger_line_allowed
 
 M = TypeVar("M", bound=models.Model)
 
@@ -203,11 +204,21 @@ def refusal_record(
     view: str,
     method: str = "",
     action: str = "view",
-) -> AccessLogEntry:
-    """A refusal without a request (a websocket handshake): the row and the security line."""
+) -> AccessLogEntry | None:
+    """A refusal without a request (a websocket handshake): the row and the security line.
+
+    A stranger (no logged-in user) gets no row, only a rate-limited security line
+    (privacy.strangers): the access log is for identified users and systems.
+    """
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    if not is_user:
+        if stranger_line_allowed(ip):
+            security_log_line(
+                user_id=None, role="anonymous", view=view, method=method, ip=ip, reason=reason
+            )
+        return None
     entry = access_record(
-        actor=actor if is_user else None,
+        actor=actor,
         action=action,
         target_type=target_type,
         target_id=target_id,
@@ -216,8 +227,8 @@ def refusal_record(
         ip_address=ip or None,
     )
     security_log_line(
-        user_id=actor.pk if is_user else None,
-        role=getattr(actor, "role", "anonymous") if is_user else "anonymous",
+        user_id=actor.pk,
+        role=getattr(actor, "role", "anonymous"),
         view=view,
         method=method,
         ip=ip,
@@ -229,11 +240,15 @@ def refusal_record(
 def page_refused(
     sender: Any, *, request: HttpRequest, reason: str, view_name: str, **_: Any
 ) -> None:
-    """Receiver of accounts.security.access_refused: the refused row for the page."""
+    """Receiver of accounts.security.access_refused: the refused row for the page.
+
+    None for a stranger (no logged-in user): log_refusal's security line is all there is.
+    """
     user = getattr(request, "user", None)
-    is_user = user is not None and getattr(user, "is_authenticated", False)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
     access_record(
-        actor=user if is_user else None,
+        actor=user,
         action="view",
         target_type="page",
         target_id=view_name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
@@ -43,12 +44,18 @@ def encrypted_tables(
         meta = model._meta
         if meta.proxy or not meta.managed or meta.abstract:
             continue
+        # A concrete field always has a column; the stubs allow None for the others.
         columns = tuple(
-            f.column for f in meta.local_concrete_fields if isinstance(f, EncryptedFieldMixin)
+            cast(str, f.column)
+            for f in meta.local_concrete_fields
+            if isinstance(f, EncryptedFieldMixin)
         )
         if columns and meta.db_table not in found:
             found[meta.db_table] = EncryptedTable(
-                label=meta.label, table=meta.db_table, pk_column=meta.pk.column, columns=columns
+                label=meta.label,
+                table=meta.db_table,
+                pk_column=cast(str, meta.pk.column),
+                columns=columns,
             )
     return sorted(found.values(), key=lambda t: t.table)
 
@@ -85,7 +92,7 @@ def _rotate_batch(
         f"SELECT {qn(table.pk_column)}, {cols} FROM {qn(table.table)} {where} "  # noqa: S608
         f"ORDER BY {qn(table.pk_column)} LIMIT %s{lock}"
     )
-    params = [after, batch_size] if after is not None else [batch_size]
+    params: list[Any] = [after, batch_size] if after is not None else [batch_size]
     last = after
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(select, params)

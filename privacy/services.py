@@ -6,7 +6,7 @@ import csv
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -17,6 +17,9 @@ from privacy.crypto import DecryptionError
 from privacy.models import Tombstone
 from privacy.retention import TombstoneData, policies, policy_for
 from privacy.selectors import access_log_head_seq, access_log_matching
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 EXPORT_COLUMNS = [
     "seq",
@@ -46,7 +49,7 @@ def _cell(value: Any) -> str:
 
 def access_log_export(
     *,
-    out: TextIO,
+    out: SupportsWrite[str],
     by: Any | None,
     actor_username: str = "",
     targets: Iterable[tuple[str, str | int]] = (),
@@ -132,7 +135,12 @@ def record_destroy(
         except (ProtectedError, RestrictedError) as error:
             # Another app still holds on to the record (e.g. a safety assessment): keep it
             # whole rather than destroy half of it, and say which kind of record blocks.
-            blocking = sorted({obj._meta.label for obj in error.protected_objects})
+            held_by = (
+                error.protected_objects
+                if isinstance(error, ProtectedError)
+                else error.restricted_objects
+            )
+            blocking = sorted({obj._meta.label for obj in held_by})
             raise DestructionError(
                 f"{target_type} {target_id} is still referenced by {', '.join(blocking)}."
             ) from None

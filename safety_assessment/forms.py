@@ -83,7 +83,8 @@ class AssessmentForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.deciding:
             # All of the errors at once: what is missing as well as what is mistyped.
             problems = scoring.answer_problems(self.instrument, self.answers(), complete=True)

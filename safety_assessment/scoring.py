@@ -126,15 +126,15 @@ def _evaluate(
             return True, {question: number}, None
         return False, {}, None
     if condition.kind == "score_at_least":
-        counted = {
+        counted: dict[str, bool | int] = {
             question_id: True
             for question_id in condition.questions
             if _is_yes(answers.get(question_id)) and instrument.questions[question_id].weight > 0
         }
-        score = sum(instrument.questions[question_id].weight for question_id in counted)
-        if score >= condition.value:
-            return True, counted, score
-        return False, {}, score
+        total = sum(instrument.questions[question_id].weight for question_id in counted)
+        if total >= condition.value:
+            return True, counted, total
+        return False, {}, total
     results = [_evaluate(child, answers, instrument) for child in condition.children]
     if condition.kind == "all":
         fired = all(result[0] for result in results)

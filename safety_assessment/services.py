@@ -1,6 +1,7 @@
-"""Writes on assessments and decision proposals. Each runs in one transaction, locks the
-case, records who did what in the access log and emits its event on commit; a refusal is
-logged too. The case itself only moves through reports.services."""
+"""Writes on assessments and decision proposals. Drafts and proposals run in their own
+transaction; deciding an assessment, approving a decision and lifting the acute flag are
+facts reported to ONE case action (cases.services), which is the transaction, writes the
+one access-log entry and the one event. A refusal is logged too."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases import services as case_services
 from cases.codes import Decision
-from cases.models import DECIDE_CASES, WORK_CASES, Case, State, may_start_assessment
-from cases.services import TransitionRefused
+from cases.models import DECIDE_CASES, WORK_CASES, Case, State
+from cases.services import AssessedFact, DecidedFact, TransitionRefused
 from events.services import event_record
 from privacy.access_log import access_record
 from safety_assessment import scoring
@@ -50,6 +51,8 @@ def _refusals_logged(func: Callable[..., T]) -> Callable[..., T]:
         try:
             return func(*args, **kwargs)
         except TransitionRefused as refusal:
+            if getattr(refusal, "logged", False):
+                raise  # the case action logged it already
             if "proposal_id" in kwargs:
                 target_type, target_id = "safety_assessment.decisionproposal", kwargs["proposal_id"]
             else:
@@ -65,6 +68,14 @@ def _refusals_logged(func: Callable[..., T]) -> Callable[..., T]:
             raise
 
     return wrapper
+
+
+def _check_need_to_know(case: Case, by: User) -> None:
+    """Inside a case action (the case is locked already): may `by` work this case?"""
+    if not by.has_perm(WORK_CASES):
+        raise TransitionRefused(_("Deze stap hoort niet bij jouw rol."))
+    if not Case.objects.visible_to(by).filter(pk=case.pk).exists():
+        raise TransitionRefused(_("Dit dossier hoort niet bij jouw werk."))
 
 
 def _lock_case_for(case_id: int, by: User) -> Case:
@@ -202,9 +213,14 @@ def assessment_decide(
     change_reason: str = "",
 ) -> Assessment:
     """Fix the outcome. Acute: the case is flagged and the supervisors alerted at once.
-    The Veilig Thuis assessment also completes the case's assessment step."""
-    with transaction.atomic():
-        case = _lock_case_for(case_id, by)
+    The Veilig Thuis assessment also completes the case's assessment step. One case action:
+    the assessment is saved inside it."""
+    if not by.has_perm(WORK_CASES):
+        raise TransitionRefused(_("Deze stap hoort niet bij jouw rol."))
+    saved: list[Assessment] = []
+
+    def assessment(case: Case) -> AssessedFact:
+        _check_need_to_know(case, by)
         draft, instrument = _draft_for(case, instrument_slug, by)
         _fill(
             draft,
@@ -223,39 +239,15 @@ def assessment_decide(
         draft.outcome = outcome.as_data()
         draft.decided_at = timezone.now()
         draft.save()
-        if outcome.acute:
-            case_services.case_flag_acute(
-                case_id=case.pk, by=by, reason=f"{instrument.slug} v{draft.version}: acute"
-            )
-        if instrument.completes_safety_assessment:
-            _complete_assessment_step(case.pk, by=by)
-        case.refresh_from_db()
-        _log(case, by=by, reason=f"assessment decided {draft.instrument_slug} v{draft.version}")
-        event_record(
-            kind="assessment.decided",
-            payload={
-                "case_id": case.pk,
-                "reference": case.reference,
-                "instrument": instrument.slug,
-                "version": draft.version,
-                "level": outcome.level,
-                "acute": outcome.acute,
-            },
-            region=case.region,
+        saved.append(draft)
+        return AssessedFact(
+            label=f"{instrument.slug} v{draft.version}",
+            acute=outcome.acute,
+            completes_assessment=instrument.completes_safety_assessment,
         )
-    return draft
 
-
-def _complete_assessment_step(case_id: int, *, by: User) -> None:
-    case = Case.objects.get(pk=case_id)
-    if case.state == State.INTAKE and may_start_assessment(case):
-        # Assessed during the intake call: the case goes through its assessment step now.
-        case_services.case_transition(
-            case_id=case_id, name="start_assessment", by=by, expected_version=None
-        )
-        case.refresh_from_db()
-    if case.state == State.SAFETY_ASSESSMENT:
-        case_services.case_mark_assessment_complete(case_id=case_id, by=by)
+    case_services.case_mark_assessment_complete(case_id=case_id, by=by, assessment=assessment)
+    return saved[0]
 
 
 # --- four eyes ------------------------------------------------------------------------------
@@ -326,32 +318,51 @@ def _proposal_payload(proposal: DecisionProposal, case: Case) -> dict[str, Any]:
     }
 
 
+def _check_reviewer(proposal: DecisionProposal | None, by: User) -> DecisionProposal:
+    if not by.has_perm(DECIDE_CASES):
+        raise TransitionRefused(_("Alleen een supervisor beoordeelt een besluit."))
+    if proposal is None:
+        raise TransitionRefused(_("Onbekend voorstel."))
+    if proposal.status != DecisionProposal.Status.PROPOSED:
+        raise TransitionRefused(_("Dit voorstel is al beoordeeld."))
+    return proposal
+
+
 def _lock_proposal_for_review(proposal_id: int, by: User) -> tuple[DecisionProposal, Case]:
     if not by.has_perm(DECIDE_CASES):
         raise TransitionRefused(_("Alleen een supervisor beoordeelt een besluit."))
-    proposal = (
+    proposal = _check_reviewer(
         DecisionProposal.objects.select_for_update()
         .select_related("assessment")
         .filter(pk=proposal_id)
-        .first()
+        .first(),
+        by,
     )
-    if proposal is None:
-        raise TransitionRefused(_("Onbekend voorstel."))
     if proposal.proposed_by_id == by.pk:
         raise TransitionRefused(
             _("Je eigen voorstel beoordeel je niet: een tweede medewerker moet dat doen.")
         )
-    if proposal.status != DecisionProposal.Status.PROPOSED:
-        raise TransitionRefused(_("Dit voorstel is al beoordeeld."))
     case = _lock_case_for(proposal.case_id, by)
     return proposal, case
 
 
 @_refusals_logged
 def decision_approve(*, proposal_id: int, by: User, late_reason: str = "") -> DecisionProposal:
-    """The second pair of eyes: a supervisor who is not the proposer takes the decision."""
-    with transaction.atomic():
-        proposal, case = _lock_proposal_for_review(proposal_id, by)
+    """The second pair of eyes: a supervisor who is not the proposer takes the decision.
+
+    One case action (cases.services.case_decide): the proposal is locked, checked and
+    marked approved inside it; four eyes is checked there, once."""
+    found = _check_reviewer(DecisionProposal.objects.filter(pk=proposal_id).first(), by)
+
+    def proposal_approved(case: Case) -> DecidedFact:
+        _check_need_to_know(case, by)
+        proposal = _check_reviewer(
+            DecisionProposal.objects.select_for_update()
+            .select_related("assessment", "proposed_by")
+            .filter(pk=proposal_id, case=case)
+            .first(),
+            by,
+        )
         if is_late(case) and not (proposal.late_reason.strip() or late_reason.strip()):
             raise InvalidInput(
                 {
@@ -361,24 +372,27 @@ def decision_approve(*, proposal_id: int, by: User, late_reason: str = "") -> De
                     )
                 }
             )
-        case_services.case_decide(
-            case_id=case.pk,
+
+        def approved() -> None:
+            proposal.status = DecisionProposal.Status.APPROVED
+            proposal.reviewed_by = by
+            proposal.reviewed_at = timezone.now()
+            if late_reason.strip() and not proposal.late_reason.strip():
+                proposal.late_reason = late_reason.strip()
+            proposal.save()
+
+        return DecidedFact(
             decision=proposal.decision,
             reason=proposal.reason,
-            by=by,
             proposed_by=proposal.proposed_by,
+            # Ids only: the level of the assessment is case content, never in an event.
+            event={"proposal_id": proposal.pk},
+            record=approved,
         )
-        proposal.status = DecisionProposal.Status.APPROVED
-        proposal.reviewed_by = by
-        proposal.reviewed_at = timezone.now()
-        if late_reason.strip() and not proposal.late_reason.strip():
-            proposal.late_reason = late_reason.strip()
-        proposal.save()
-        _log(case, by=by, reason=f"decision approved: {proposal.decision}")
-        event_record(
-            kind="decision.approved", payload=_proposal_payload(proposal, case), region=case.region
-        )
-    return proposal
+
+    case_services.case_decide(case_id=found.case_id, by=by, proposal=proposal_approved)
+    found.refresh_from_db()
+    return found
 
 
 @_refusals_logged
@@ -407,8 +421,9 @@ def acute_clear(*, case_id: int, by: User, action_taken: str) -> Case:
         raise InvalidInput(
             {"action_taken": _("Leg vast welke actie is ondernomen voordat acuut vervalt.")}
         )
-    with transaction.atomic():
-        _lock_case_for(case_id, by)
-        return case_services.case_clear_acute(
-            case_id=case_id, by=by, action_taken=action_taken.strip()
-        )
+    return case_services.case_clear_acute(
+        case_id=case_id,
+        by=by,
+        action_taken=action_taken.strip(),
+        check=lambda case: _check_need_to_know(case, by),
+    )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.roles import DECIDE_CASES, SUPERVISE, WORK_CASES
 from accounts.security import permission_required
 from cases.access import case_for
@@ -29,6 +30,12 @@ from safety_assessment.instrument_loader import (
     text_in,
 )
 from safety_assessment.models import Assessment, DecisionProposal
+
+
+def _user(request: HttpRequest) -> User:
+    # Every view here is behind accounts.middleware (login + 2FA) and permission_required,
+    # so the user is a logged-in member of staff, never AnonymousUser.
+    return cast(User, request.user)
 
 
 def _language() -> str:
@@ -233,7 +240,7 @@ def _approvals_page(
 ) -> HttpResponse:
     language = _language()
     rows = []
-    proposals = list(selectors.proposals_awaiting(user=request.user))
+    proposals = list(selectors.proposals_awaiting(user=_user(request)))
     # The queue shows each proposal's reasoning: a view of each case (privacy.gate, rule 2).
     records_viewed(request, records=[proposal.case for proposal in proposals], reason="approvals")
     for proposal in proposals:
@@ -316,7 +323,7 @@ def approval_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @permission_required(SUPERVISE)
 @require_http_methods(["GET"])
 def overdue(request: HttpRequest) -> HttpResponse:
-    cases = list(selectors.cases_overdue(user=request.user))
+    cases = list(selectors.cases_overdue(user=_user(request)))
     list_viewed(request, list_name="safety_assessment.overdue", records=cases, reason="overdue")
     rows = [{"case": case, "deadline": selectors.deadline_of(case)} for case in cases]
     return render(

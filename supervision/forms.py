@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -12,6 +12,9 @@ from cases.codes import ContactRole, ViolenceForm
 from cases.models import State
 from supervision import metrics
 from supervision.selectors import CaseFilters, staff_of_region, teams_of_region
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 OPEN_STATES = [(value, label) for value, label in State.choices if value != State.CLOSED]
 
@@ -40,13 +43,17 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args: Any, region: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything = [("", _("alle"))]
-        self.fields["state"].choices = everything + OPEN_STATES
-        self.fields["team"].queryset = teams_of_region(region)
-        self.fields["team"].empty_label = _("alle")
-        self.fields["operator"].queryset = staff_of_region(region)
-        self.fields["operator"].empty_label = _("alle")
-        self.fields["contact_role"].choices = everything + list(ContactRole.choices)
-        self.fields["violence_form"].choices = everything + list(ViolenceForm.choices)
+        cast(forms.ChoiceField, self.fields["state"]).choices = everything + OPEN_STATES
+        team = cast("forms.ModelChoiceField[Team]", self.fields["team"])
+        team.queryset = teams_of_region(region)
+        team.empty_label = _("alle")
+        operator = cast("forms.ModelChoiceField[User]", self.fields["operator"])
+        operator.queryset = staff_of_region(region)
+        operator.empty_label = _("alle")
+        contact_role = cast(forms.ChoiceField, self.fields["contact_role"])
+        contact_role.choices = everything + list(ContactRole.choices)
+        violence_form = cast(forms.ChoiceField, self.fields["violence_form"])
+        violence_form.choices = everything + list(ViolenceForm.choices)
 
     def to_filters(self) -> CaseFilters:
         data = self.cleaned_data
@@ -61,8 +68,15 @@ class CaseFilterForm(forms.Form):
         )
 
 
+class UsernameChoiceField(forms.ModelChoiceField):
+    """Staff listed by their username."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_username()
+
+
 class ReassignForm(forms.Form):
-    assigned_to = forms.ModelChoiceField(
+    assigned_to = UsernameChoiceField(
         label=_("Medewerker"),
         queryset=User.objects.none(),
         required=False,
@@ -75,12 +89,13 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args: Any, region: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = staff_of_region(region)
-        self.fields["assigned_to"].label_from_instance = lambda user: user.get_username()
-        self.fields["team"].queryset = teams_of_region(region)
+        assigned_to = cast("forms.ModelChoiceField[User]", self.fields["assigned_to"])
+        assigned_to.queryset = staff_of_region(region)
+        cast("forms.ModelChoiceField[Team]", self.fields["team"]).queryset = teams_of_region(region)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not data.get("assigned_to") and not data.get("team"):
             self.add_error("assigned_to", _("Kies een medewerker of een team."))
         return data
@@ -103,16 +118,17 @@ class StatisticsForm(forms.Form):
         self.fields["start"].widget.input_type = "date"
         self.fields["end"].widget.input_type = "date"
         today = timezone.localdate()
-        presets = [("", _("zelf kiezen"))]
+        presets: list[tuple[str, StrOrPromise]] = [("", _("zelf kiezen"))]
         for year in (today.year, today.year - 1, today.year - 2):
             for half in (2, 1):
                 first, _last = metrics.half_year(year, half)
                 if first <= today:
                     presets.append((f"{year}-H{half}", f"{year} H{half}"))
-        self.fields["period"].choices = presets
+        cast(forms.ChoiceField, self.fields["period"]).choices = presets
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         period = data.get("period")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Case as When_
 from django.db.models import (
@@ -158,14 +158,14 @@ def open_case_summary(*, user: User, today: datetime.date) -> dict[str, Any]:
     return row
 
 
+def with_deadline_bucket(case: Case, today: datetime.date) -> dict[str, Any]:
+    """One row of open_cases() with the bucket its deadline falls in (None: no deadline)."""
+    deadline = case.deadline  # type: ignore[attr-defined]  # open_cases() annotates it
+    return {"case": case, "bucket": metrics.deadline_bucket(deadline, today) if deadline else None}
+
+
 def with_deadline_buckets(cases: list[Case], today: datetime.date) -> list[dict[str, Any]]:
-    return [
-        {
-            "case": case,
-            "bucket": metrics.deadline_bucket(case.deadline, today) if case.deadline else None,
-        }
-        for case in cases
-    ]
+    return [with_deadline_bucket(case, today) for case in cases]
 
 
 def handovers_open(*, user: User) -> QuerySet[Handover]:
@@ -219,16 +219,13 @@ def acute_open(*, user: User) -> QuerySet[Case]:
     )
 
 
-def acute_cleared(*, user: User, now: datetime.datetime) -> QuerySet[CaseTransition]:
+def acute_cleared(*, user: User, now: datetime.datetime) -> QuerySet[Case]:
     """Acute flags lifted recently, with the action taken (shown, never exported)."""
     return (
-        CaseTransition.objects.filter(
-            name="clear_acute",
-            at__gte=now - datetime.timedelta(days=ACUTE_CLEARED_DAYS),
-            case__in=Case.objects.visible_to(user),
-        )
-        .select_related("case", "by")
-        .order_by("-at", "-pk")
+        Case.objects.visible_to(user)
+        .filter(acute_cleared_at__gte=now - datetime.timedelta(days=ACUTE_CLEARED_DAYS))
+        .select_related("acute_cleared_by")
+        .order_by("-acute_cleared_at", "-pk")
     )
 
 
@@ -296,7 +293,11 @@ def _queued_calls(region: str, since: datetime.datetime, until: datetime.datetim
         region=region, enqueued_at__gte=since, enqueued_at__lt=until
     ).values_list("enqueued_at", "taken_at", "ended_at", "outcome")
     return [
-        metrics.QueuedCall(enqueued_at=e, taken_at=t, ended_at=d, outcome=o) for e, t, d, o in rows
+        # The filter on enqueued_at leaves out calls that were never queued (NULL).
+        metrics.QueuedCall(
+            enqueued_at=cast(datetime.datetime, e), taken_at=t, ended_at=d, outcome=o
+        )
+        for e, t, d, o in rows
     ]
 
 

@@ -1,20 +1,17 @@
-"""Writes from the supervisor's screen: reassigning a case, each in one transaction with
-its history row, its access log row and its `case.changed` event."""
+"""Writes from the supervisor's screen: reassigning a case, through the case action
+cases.services.case_reassign (the lock, version, audit entry and event are its own)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
-from cases.models import Case, CaseTransition
-from cases.services import CaseChanged, case_event_payload
-from events.services import event_record
-from privacy.access_log import access_record, target_of
+from accounts.roles import SUPERVISE
+from cases import services as case_services
+from cases.models import Case
+from privacy.access_log import access_record
 from supervision.selectors import staff_of_region, teams_of_region
-
-SUPERVISE = "accounts.supervise"
 
 
 class InvalidReassignment(ValueError):
@@ -53,10 +50,8 @@ def case_reassign(
             reason="reassign refused: not a supervisor of this case's region",
         )
         raise PermissionDenied
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case_id)
-        if expected_version is not None and case.version != expected_version:
-            raise CaseChanged()
+
+    def check(case: Case) -> None:
         if (
             assigned_to is not None
             and not staff_of_region(case.region).filter(pk=assigned_to.pk).exists()
@@ -66,29 +61,12 @@ def case_reassign(
             errors["team"] = _("Kies een team van deze regio.")
         if errors:
             raise InvalidReassignment(errors)
-        before = (case.assigned_to.get_username() if case.assigned_to else "-", case.team_id)
-        if assigned_to is not None:
-            case.assigned_to = assigned_to
-        if team is not None:
-            case.team = team
-        case.version += 1
-        case.save(update_fields=["assigned_to", "team", "version", "updated_at"])
-        note = (
-            f"reassigned from {before[0]}/team {before[1] or '-'} to "
-            f"{case.assigned_to.get_username() if case.assigned_to else '-'}"
-            f"/team {case.team_id or '-'}"
-        )
-        CaseTransition.objects.create(
-            case=case,
-            name="reassign",
-            from_state=case.state,
-            to_state=case.state,
-            by=by,
-            reason=note,
-        )
-        target_type, target_id = target_of(case)
-        access_record(
-            actor=by, action="change", target_type=target_type, target_id=target_id, reason=note
-        )
-        event_record(kind="case.changed", payload=case_event_payload(case), region=case.region)
-    return case
+
+    return case_services.case_reassign(
+        case_id=case_id,
+        by=by,
+        check=check,
+        assigned_to=assigned_to,
+        team=team,
+        expected_version=expected_version,
+    )

@@ -52,6 +52,15 @@ def log_in_fully(client: Client, user: User) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def own_stranger_refusal_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no refusals counted against its address (privacy.strangers):
+    the limit is per minute, and many tests are refused from 127.0.0.1 within one."""
+    import uuid
+
+    monkeypatch.setattr("privacy.strangers._KEY_PREFIX", f"stranger-refusals-{uuid.uuid4().hex}")
+
+
 @pytest.fixture
 def operator(db) -> User:
     return make_staff("olga", roles.OPERATOR)

@@ -2,11 +2,12 @@
 // every string comes translated from the page (#dashboard-strings).
 //
 // Protocol (dashboard/consumers.py): the socket sends a snapshot with its sequence number,
-// then events in sequence order. An event further ahead than lastSeq + 1 means we missed
+// then events in sequence order: only our region's, and only kinds meant for us
+// (events/catalogue.py). An event further ahead than lastSeq + 1 means we may have missed
 // something: we ask for everything since lastSeq and hold newer events until the answer
-// arrives. Every event says "this call / operator / case now looks like this", so applying
-// one twice changes nothing. After a disconnect we reconnect with backoff and the server
-// sends a fresh snapshot.
+// arrives (its `upto` covers the holes that were never ours). Every event says "this call /
+// operator / case now looks like this", so applying one twice changes nothing. After a
+// disconnect we reconnect with backoff and the server sends a fresh snapshot.
 
 const root = document.querySelector("[data-dashboard]");
 const T = JSON.parse(document.getElementById("dashboard-strings").textContent);
@@ -98,7 +99,8 @@ function applyEvent(event, live) {
       announce(format(T.new_alert, { reference: p.reference }), true);
     }
     state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: p.reason });
-  } else if (kind === "case.created" || kind === "case.changed") {
+  }
+  if (kind === "case.created" || kind === "case.changed" || kind === "acute.alert") {
     if (p.acute && p.state !== "closed") {
       if (!state.alerts.has(p.case_id)) {
         state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: "acute" });
@@ -106,7 +108,9 @@ function applyEvent(event, live) {
     } else {
       state.alerts.delete(p.case_id);
     }
-    if (kind === "case.created" && p.channel === "online") {
+    // A new online report is announced by case.created, or by acute.alert when it was
+    // acute from the start (one event per case action: events/catalogue.py).
+    if ((kind === "case.created" || kind === "acute.alert") && p.channel === "online") {
       state.reports.set(p.case_id, p);
       if (live) announce(format(T.new_report, { reference: p.reference }));
     } else if (state.reports.has(p.case_id)) {
@@ -408,12 +412,20 @@ async function post(url, body) {
   return { ok: response.ok, status: response.status, data };
 }
 
+// The softphone (softphone.js) answers the call that rings next: it is this one.
+function tookCall(callId) {
+  document.dispatchEvent(new CustomEvent("hotline:taken", { detail: { callId } }));
+}
+
 async function takeCall(callId, button) {
   button.disabled = true;
   try {
     const result = await post(root.dataset.takeUrl.replace("/0/", `/${callId}/`));
     if (!result) return;
-    if (result.ok) showMessage(format(T.taken, { id: callId }));
+    if (result.ok) {
+      showMessage(format(T.taken, { id: callId }));
+      tookCall(callId);
+    }
     else showMessage(result.data.error || (result.status === 409 ? T.taken_elsewhere : T.failed), true);
     if (result.ok && result.data.call) {
       state.calls.set(result.data.call.call_id, result.data.call);
@@ -434,6 +446,7 @@ async function takeNext() {
     else if (result.data.call) {
       state.calls.set(result.data.call.call_id, result.data.call);
       showMessage(format(T.taken, { id: result.data.call.call_id }));
+      tookCall(result.data.call.call_id);
       render();
     } else showMessage(result.data.message || T.queue_empty);
   } catch {

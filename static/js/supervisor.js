@@ -1,8 +1,10 @@
 // The live call-centre figures on /supervisor/. The same socket as the operators'
 // dashboard (/ws/dashboard/) says *that* something changed (call.*, presence.changed);
 // the figures themselves are computed on the server (/supervisor/live.json), so the page
-// and the CSV never disagree about what "service level" means. No text lives here: the
-// page carries it in data attributes.
+// and the CSV never disagree about what "service level" means. The supervisors' own events
+// (decision.*, handover.*; events/catalogue.py, never sent to an operator) mark the
+// approvals and open-handovers lists as out of date. No text lives here: the page carries
+// it in data attributes and hidden elements.
 
 const section = document.getElementById("live");
 const status = document.getElementById("live-connection");
@@ -66,6 +68,35 @@ function relevant(kind) {
   return kind.startsWith("call.") || kind === "presence.changed";
 }
 
+// The server-rendered list each supervisors' event changes (its card's id).
+const LIST_CHANGED_BY = {
+  "decision.proposed": "approvals",
+  "decision.rejected": "approvals",
+  "handover.created": "handovers",
+  "handover.escalated": "handovers",
+};
+// A case action sends one "case.changed"; its action (cases.models.CaseAuditKind) says
+// whether it took a decision off the approvals list or a handover off the open list.
+const LIST_CHANGED_BY_ACTION = {
+  decided: "approvals",
+  handover_accepted: "handovers",
+  handover_rejected: "handovers",
+};
+
+function markStale(event) {
+  const card =
+    event.kind === "case.changed"
+      ? LIST_CHANGED_BY_ACTION[event.payload && event.payload.action]
+      : LIST_CHANGED_BY[event.kind];
+  const notice = card && document.querySelector(`#${card} [data-stale]`);
+  if (notice) notice.hidden = false;
+}
+
+function onEvents(events) {
+  for (const event of events) markStale(event);
+  if (events.some((event) => relevant(event.kind))) refreshSoon();
+}
+
 function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(`${scheme}//${location.host}/ws/dashboard/`);
@@ -78,8 +109,8 @@ function connect() {
   socket.addEventListener("message", (message) => {
     const data = JSON.parse(message.data);
     if (data.type === "snapshot") refreshSoon();
-    else if (data.type === "event" && relevant(data.kind)) refreshSoon();
-    else if (data.type === "events" && data.events.some((event) => relevant(event.kind))) refreshSoon();
+    else if (data.type === "event") onEvents([data]);
+    else if (data.type === "events") onEvents(data.events);
   });
   socket.addEventListener("close", (close) => {
     setConnection(false);

@@ -101,6 +101,7 @@ def test_repeated_wrong_codes_lock_the_account_and_end_the_half_login(client, op
     response = None
     for _ in range(settings.AXES_FAILURE_LIMIT):
         response = client.post(reverse("accounts:token"), {"token": "000000"})
+    assert response is not None
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     # The correct password no longer helps either.

@@ -37,7 +37,8 @@ def dashboard_server(online_settings, transactional_db, tmp_path):
     """The live dashboard's own test server: Daphne in a process of its own, on Redis."""
     from tests.browser.test_dashboard_in_the_browser import server as server_fixture
 
-    yield from server_fixture.__wrapped__(transactional_db, tmp_path)
+    plain_function = server_fixture.__wrapped__  # type: ignore[attr-defined]  # update_wrapper
+    yield from plain_function(transactional_db, tmp_path)
 
 
 def next_step(page) -> None:

@@ -6,7 +6,14 @@ import datetime
 from typing import Any
 
 from cases.codes import CaseType, Channel, ContactRole, PersonRole
-from cases.services import IntakeData, intake_register
+from cases.services import (
+    AssessedFact,
+    DecidedFact,
+    HandoverAnswer,
+    IntakeData,
+    case_decide,
+    intake_register,
+)
 
 
 def victim_contact(**overrides: Any) -> dict[str, Any]:
@@ -62,3 +69,24 @@ def decide_assessment(case, by):
     return assessment_decide(
         case_id=case.pk, instrument_slug="veilig-thuis", answers=answers, by=by
     )
+
+
+def decide(*, case_id: int, decision: str, reason: str, by, proposed_by):
+    """Straight to the case action, with a decision proposal as the fact (no proposal row)."""
+    return case_decide(
+        case_id=case_id,
+        by=by,
+        proposal=lambda case: DecidedFact(
+            decision=decision, reason=reason, proposed_by=proposed_by
+        ),
+    )
+
+
+def partner_answer(reason: str = "", *, organisation: str = "CJG"):
+    """A partner's answer as the handover app would report it, without a Handover row."""
+    return lambda case: HandoverAnswer(organisation=organisation, reason=reason)
+
+
+def assessment_completed(case) -> AssessedFact:
+    """An assessment fact that completes the assessment step (the assessment is elsewhere)."""
+    return AssessedFact(label="test", acute=False, completes_assessment=True)

@@ -74,4 +74,6 @@ def test_an_operator_can_link_a_matching_case_and_it_is_logged(operator):
     case_link(case=later, other=earlier, matched_on="phone", by=operator)
     assert list(later.links.values_list("linked_case", flat=True)) == [earlier.pk]
     assert list(earlier.links.values_list("linked_case", flat=True)) == [later.pk]
-    assert AccessLogEntry.objects.filter(reason__startswith="linked to").count() == 2
+    # One action, one audit entry: on the case linked from, naming the other.
+    (entry,) = AccessLogEntry.objects.filter(reason__startswith="linked:")
+    assert (entry.target_id, entry.reason) == (str(later.pk), f"linked:{earlier.reference}")

@@ -7,21 +7,28 @@ import pytest
 from cases.codes import CaseType, ContactRole, Decision, PersonRole
 from cases.models import Case, CaseTransition, FeedbackTask, MonitoringContact, State
 from cases.services import (
+    MonitoringFact,
     TransitionRefused,
     case_accept_handover,
     case_close,
     case_convert_to_report,
-    case_decide,
     case_finish_investigation,
     case_mark_assessment_complete,
+    case_monitoring_contact_done,
     case_reject_handover,
     case_transition,
     contact_add,
-    monitoring_outcome_unsafe,
 )
 from events.models import OutboxEvent
 from privacy.models import AccessLogEntry
-from tests.cases.factories import decide_assessment, register_case, victim_contact
+from tests.cases.factories import (
+    assessment_completed,
+    decide,
+    decide_assessment,
+    partner_answer,
+    register_case,
+    victim_contact,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +42,7 @@ def assessed(case: Case, operator) -> Case:
 
 def decided(case: Case, operator, supervisor, decision: str) -> Case:
     assessed(case, operator)
-    return case_decide(
+    return decide(
         case_id=case.pk,
         decision=decision,
         reason="Onderbouwing van het besluit.",
@@ -114,6 +121,7 @@ def test_conditions_and_follow_up_can_be_handed_over_or_closed(operator, supervi
 def test_an_investigation_gets_a_ten_week_deadline_and_returns_to_decision(operator, supervisor):
     case = decided(register_case(operator), operator, supervisor, Decision.INVESTIGATION)
     assert case.state == State.INVESTIGATION
+    assert case.investigation_due is not None and case.decided_at is not None
     assert (case.investigation_due - case.decided_at.date()).days == 70
     case = case_finish_investigation(case_id=case.pk, by=operator, reason="Onderzoek afgerond.")
     assert case.state == State.DECISION
@@ -124,7 +132,7 @@ def test_a_council_request_can_end_in_a_handover_to_jeugdbescherming_west(operat
     case = decided(register_case(operator), operator, supervisor, Decision.COUNCIL_REQUEST)
     assert case.state == State.COUNCIL_REQUEST
     case = case_finish_investigation(case_id=case.pk, by=operator, reason="Maatregel uitgesproken.")
-    case = case_decide(
+    case = decide(
         case_id=case.pk,
         decision=Decision.HANDOVER_JBW,
         reason="Ondertoezichtstelling.",
@@ -139,7 +147,9 @@ def test_a_council_request_can_end_in_a_handover_to_jeugdbescherming_west(operat
 
 def test_a_rejected_handover_goes_back_to_decision(operator, supervisor):
     case = decided(register_case(operator), operator, supervisor, Decision.HANDOVER_LOCAL)
-    case = case_reject_handover(case_id=case.pk, by=operator, reason="Geen capaciteit.")
+    case = case_reject_handover(
+        case_id=case.pk, by=operator, answer=partner_answer("Geen capaciteit.")
+    )
     assert case.state == State.DECISION
     assert case.decision_approved_by is None
 
@@ -150,13 +160,22 @@ def test_a_new_report_reopens_a_closed_case(operator, supervisor):
     case.refresh_from_db()
     assert case.state == State.INTAKE
     assert case.decision == ""
-    assert case.transitions.last().name == "reopen"
+    transition = case.transitions.last()
+    assert transition is not None
+    assert transition.name == "reopen"
 
 
 def test_an_unsafe_monitoring_outcome_reopens_the_case(operator, supervisor):
     case = decided(register_case(operator), operator, supervisor, Decision.HANDOVER_LOCAL)
     case_accept_handover(case_id=case.pk, by=operator)
-    case = monitoring_outcome_unsafe(case_id=case.pk, by=operator, reason="Nieuw incident.")
+    contact = case.monitoring_contacts.first()
+    assert contact is not None
+    case = case_monitoring_contact_done(
+        case_id=case.pk,
+        contact_id=contact.pk,
+        by=operator,
+        record=lambda case: MonitoringFact(outcome="unsafe", note="Nieuw incident."),
+    )
     assert case.state == State.INTAKE
 
 
@@ -166,7 +185,9 @@ def test_advice_can_become_a_report(operator, why):
     case = case_convert_to_report(case_id=case.pk, by=operator, conversion_reason=why)
     assert case.case_type == CaseType.REPORT
     assert case.conversion_reason == why
-    assert case.transitions.last().name == "convert_to_report"
+    transition = case.transitions.last()
+    assert transition is not None
+    assert transition.name == "convert_to_report"
 
 
 def test_feedback_is_owed_to_a_professional_after_the_decision_and_the_investigation(
@@ -184,14 +205,26 @@ def test_no_feedback_is_owed_to_a_victim(operator, supervisor):
     assert not FeedbackTask.objects.filter(case=case).exists()
 
 
-def test_every_transition_is_announced_and_written_to_the_access_log(operator, supervisor):
+def test_every_action_is_announced_once_and_audited_once_with_its_kind(operator, supervisor):
     case = decided(register_case(operator), operator, supervisor, Decision.HANDOVER_LOCAL)
+    # Start the assessment, decide the assessment (which completes the step), decide.
     assert OutboxEvent.objects.filter(kind="case.changed").count() == 3
     changes = AccessLogEntry.objects.filter(target_type="cases.case", target_id=str(case.pk))
-    transitions = changes.filter(action="change", allowed=True, reason__startswith="transition")
-    assert transitions.count() == 3
-    payload = OutboxEvent.objects.filter(kind="case.changed").last().payload
+    assert list(
+        changes.filter(action="change", allowed=True)
+        .order_by("seq")
+        .values_list("reason", flat=True)
+    ) == [
+        "transitioned:start_assessment",
+        "assessment_decided:veilig-thuis v1",
+        "decided:handover_local",
+    ]
+    event = OutboxEvent.objects.filter(kind="case.changed").last()
+    assert event is not None
+    payload = event.payload
+    assert payload["action"] == "decided"
     assert set(payload) == {
+        "action",
         "case_id",
         "reference",
         "state",
@@ -224,7 +257,7 @@ def test_a_decision_is_refused_before_the_safety_assessment(operator, supervisor
     case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=None)
     assert_refused_and_unchanged(
         case,
-        lambda: case_decide(
+        lambda: decide(
             case_id=case.pk,
             decision=Decision.CONDITIONS,
             reason="x",
@@ -239,7 +272,7 @@ def test_an_operator_cannot_take_the_decision(operator, other_operator):
     case = assessed(register_case(operator), operator)
     assert_refused_and_unchanged(
         case,
-        lambda: case_decide(
+        lambda: decide(
             case_id=case.pk,
             decision=Decision.CONDITIONS,
             reason="x",
@@ -254,7 +287,7 @@ def test_the_proposer_cannot_approve_their_own_decision(supervisor, operator):
     case = assessed(register_case(operator), operator)
     assert_refused_and_unchanged(
         case,
-        lambda: case_decide(
+        lambda: decide(
             case_id=case.pk,
             decision=Decision.CONDITIONS,
             reason="x",
@@ -269,7 +302,7 @@ def test_a_decision_needs_a_reason(operator, supervisor):
     case = assessed(register_case(operator), operator)
     assert_refused_and_unchanged(
         case,
-        lambda: case_decide(
+        lambda: decide(
             case_id=case.pk,
             decision=Decision.CONDITIONS,
             reason=" ",
@@ -329,13 +362,23 @@ def test_plain_advice_does_not_go_to_the_safety_assessment(operator):
     ("step", "message"),
     [
         (lambda c, u: case_accept_handover(case_id=c.pk, by=u), "kan niet in de fase"),
-        (lambda c, u: case_reject_handover(case_id=c.pk, by=u, reason="x"), "kan niet in de fase"),
+        (
+            lambda c, u: case_reject_handover(case_id=c.pk, by=u, answer=partner_answer("x")),
+            "kan niet in de fase",
+        ),
         (lambda c, u: case_finish_investigation(case_id=c.pk, by=u, reason="x"), "kan niet"),
         (
             lambda c, u: case_transition(case_id=c.pk, name="reopen", by=u, expected_version=None),
             "kan niet in de fase",
         ),
-        (lambda c, u: case_mark_assessment_complete(case_id=c.pk, by=u), "kan niet in de fase"),
+        # From intake the assessment step is gone through first (assessed during the call):
+        # without a decided assessment it cannot complete.
+        (
+            lambda c, u: case_mark_assessment_complete(
+                case_id=c.pk, by=u, assessment=assessment_completed
+            ),
+            "nog niet afgerond",
+        ),
         (
             lambda c, u: case_transition(case_id=c.pk, name="decide", by=u, expected_version=None),
             "Onbekende stap",
@@ -392,6 +435,8 @@ def test_the_assessment_step_cannot_be_completed_without_a_decided_assessment(op
     case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=None)
     assert_refused_and_unchanged(
         case,
-        lambda: case_mark_assessment_complete(case_id=case.pk, by=operator),
+        lambda: case_mark_assessment_complete(
+            case_id=case.pk, by=operator, assessment=assessment_completed
+        ),
         "nog niet afgerond",
     )

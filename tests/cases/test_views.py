@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from cases.models import Case, Contact, Person, State
 from privacy.models import AccessLogEntry
@@ -277,3 +278,17 @@ def test_an_unclaimed_report_reaches_every_operator_of_the_region_until_one_acts
     online.refresh_from_db()
     assert (online.assigned_to, online.team) == (other_operator, other_operator.team)
     assert operator_client.get(f"/cases/{online.pk}/").status_code == 403
+
+
+def test_the_case_page_has_no_accept_button_without_a_pending_handover(operator, operator_client):
+    """Accepting or refusing a handover is an answer on the Handover (partner inbox, API,
+    or staff recording a phone answer on the handover page), never a case-page step."""
+    case = register_case(operator)
+    Case.objects.filter(pk=case.pk).update(state=State.HANDOVER_LOCAL)
+    page = operator_client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "accept_handover" not in page and "reject_handover" not in page
+    refused = operator_client.post(
+        reverse("cases:case_step", args=[case.pk, "accept_handover"]), {"version": case.version}
+    )
+    assert refused.status_code == 302
+    assert Case.objects.get(pk=case.pk).state == State.HANDOVER_LOCAL

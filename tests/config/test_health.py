@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 
 
@@ -36,7 +37,7 @@ def test_readyz_answers_503_naming_the_database_when_it_fails(client, monkeypatc
     from config import health
 
     def broken_cursor():
-        raise health.connection.OperationalError("connection refused")
+        raise OperationalError("connection refused")
 
     monkeypatch.setattr(health.connection, "cursor", broken_cursor)
     response = client.get("/readyz")

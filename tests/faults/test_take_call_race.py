@@ -59,6 +59,7 @@ def assert_each_call_taken_once(calls: list[Call], winners: dict[int, list[str]]
         assert len(winners.get(call.pk, [])) == 1, (call.pk, winners.get(call.pk))
         call.refresh_from_db()
         assert call.state == CallState.TAKEN
+        assert call.operator is not None
         assert call.operator.username == winners[call.pk][0]
         assert CallTransition.objects.filter(call=call, to_state=CallState.TAKEN).count() == 1
     assert OutboxEvent.objects.filter(kind="call.taken").count() == len(calls)
@@ -69,7 +70,7 @@ def test_many_operators_clicking_the_same_calls_give_one_winner_each():
     calls = waiting_calls(CALLS)
     barrier = threading.Barrier(OPERATORS if racing() else 1)
     winners: dict[int, list[str]] = {}
-    refused = Counter()
+    refused: Counter[int] = Counter()
     lock = threading.Lock()
 
     def operator_clicks_every_call(operator) -> None:

@@ -9,10 +9,10 @@ from accounts import roles
 from accounts.models import User
 from cases.codes import ContactRole
 from cases.models import Case
-from cases.services import case_decide, case_transition
+from cases.services import case_transition
 from handover.models import PartnerOrganisation
 from handover.services import handover_create, partner_member_add
-from tests.cases.factories import decide_assessment, register_case, victim_contact
+from tests.cases.factories import decide, decide_assessment, register_case, victim_contact
 from tests.conftest import log_in_fully, make_staff
 
 CONDITIONS = ["Geen geweld in het bijzijn van de kinderen", "Vader volgt plegerhulp"]
@@ -36,7 +36,7 @@ def decided_case(operator: User, supervisor: User, decision: str, **case_options
     case = register_case(operator, **case_options)
     case_transition(case_id=case.pk, name="start_assessment", by=operator, expected_version=None)
     decide_assessment(case, operator)
-    return case_decide(
+    return decide(
         case_id=case.pk,
         decision=decision,
         reason="Onderbouwing van het besluit.",

@@ -61,7 +61,7 @@ class TwilioSays:
         *,
         signature: str | None = None,
         signed_url: str | None = None,
-        **headers: str,
+        **headers: Any,
     ) -> Any:
         if signature is None:
             signature = sign(signed_url or settings.PUBLIC_BASE_URL + path, params)

@@ -152,6 +152,8 @@ def test_a_callback_the_rules_forbid_is_refused_with_the_reason_and_nothing_is_d
 
 def test_the_window_shown_is_the_one_in_the_refusal(operator, operator_client, twilio_ready):
     contact = safe_contact(operator, **window(2, 3))
+    assert contact.safe_window_start is not None
+    assert contact.safe_window_end is not None
     start = contact.safe_window_start.strftime("%H:%M")
     end = contact.safe_window_end.strftime("%H:%M")
     response = place(operator_client, contact)

@@ -15,7 +15,9 @@ def test_an_operator_who_logs_out_is_shown_away(operator_client, operator):
     presence_set(user=operator, state=PresenceState.AVAILABLE)
     operator_client.post("/accounts/logout/")
     assert OperatorPresence.objects.get(user=operator).state == PresenceState.AWAY
-    assert OutboxEvent.objects.filter(kind="presence.changed").last().payload["state"] == "away"
+    event = OutboxEvent.objects.filter(kind="presence.changed").last()
+    assert event is not None
+    assert event.payload["state"] == "away"
 
 
 def test_logging_out_without_a_presence_creates_none(operator_client, operator):

@@ -191,6 +191,7 @@ def test_of_operators_racing_for_the_same_call_exactly_one_wins():
         assert sorted(outcomes.values()).count("told it was taken") == len(operators) - 1
         call.refresh_from_db()
         assert call.state == CallState.TAKEN
+        assert call.operator is not None
         assert call.operator.username == winners[0]
         assert CallTransition.objects.filter(call=call, to_state=CallState.TAKEN).count() == 1
     assert OutboxEvent.objects.filter(kind="call.taken").count() == len(calls)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -36,7 +37,7 @@ def test_the_simulator_plays_calls_that_are_answered_abandoned_and_ended(live_se
         seed=7,
         request_gate=gate,
     )
-    result = {}
+    result: dict[str, Any] = {}
     player = threading.Thread(target=lambda: result.setdefault("report", simulate(options)))
     player.start()
     # This thread is the operator; it shares the live server's database connection.

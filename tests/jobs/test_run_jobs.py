@@ -55,9 +55,11 @@ def test_a_page_asking_for_pruned_events_gets_a_fresh_snapshot(operator, setting
 
     settings.OUTBOX_RETENTION_DAYS = 7
     old = timezone.now() - datetime.timedelta(days=8)
-    first = OutboxEvent.objects.create(kind="x", region="haaglanden", published_at=old)
-    second = OutboxEvent.objects.create(kind="x", region="haaglanden", published_at=old)
-    third = OutboxEvent.objects.create(kind="x", region="haaglanden")
+    # A kind an operator receives (events.catalogue): `since` leaves out the others.
+    kind = "presence.changed"
+    first = OutboxEvent.objects.create(kind=kind, region="haaglanden", published_at=old)
+    second = OutboxEvent.objects.create(kind=kind, region="haaglanden", published_at=old)
+    third = OutboxEvent.objects.create(kind=kind, region="haaglanden")
     OutboxEvent.objects.filter(pk__in=[first.pk, second.pk]).update(created_at=old)
     call_command("prune_outbox", stdout=StringIO())
     assert dashboard_since(user=operator, seq=first.seq)["type"] == "snapshot"

@@ -36,7 +36,7 @@ def test_the_confirmation_carries_the_reference_and_nothing_else_about_the_case(
     message = mail.outbox[0]
     assert message.to == ["m.jansen@regenboog.example.nl"]
     assert case.reference in message.body
-    everything = message.subject + message.body
+    everything = str(message.subject) + message.body
     for about_the_case in (
         "Marieke",
         "Jansen",

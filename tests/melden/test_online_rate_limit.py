@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -61,8 +62,12 @@ def test_the_limits_count_behind_a_trusted_proxy_per_client(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     settings.ONLINE_REPORT_POSTS_PER_HOUR = 1
     proxy = Client(REMOTE_ADDR="10.0.0.1")
-    one = {"HTTP_X_FORWARDED_FOR": f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"}
-    two = {"HTTP_X_FORWARDED_FOR": f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"}
+    one: dict[str, Any] = {
+        "HTTP_X_FORWARDED_FOR": f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
+    }
+    two: dict[str, Any] = {
+        "HTTP_X_FORWARDED_FOR": f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
+    }
     assert proxy.post(step_url(1), reporter(name=""), **one).status_code == 400
     assert proxy.post(step_url(1), reporter(name=""), **one).status_code == 429
     assert proxy.post(step_url(1), reporter(name=""), **two).status_code == 400

@@ -8,8 +8,10 @@ import ast
 import logging
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
+from django.db import models
 from django.test import Client
 from django.urls import reverse
 
@@ -157,16 +159,19 @@ def test_ids_that_do_not_fit_the_column_are_counted():
         def __init__(self, pk: int) -> None:
             self.pk = pk
 
+    def record(pk: int) -> models.Model:
+        return cast(models.Model, Record(pk))  # a stand-in: _ids_that_fit reads only .pk
+
     assert _ids_that_fit([]) == "-"
-    assert _ids_that_fit([Record(1), Record(2)]) == "1,2"
-    many = _ids_that_fit([Record(100_000 + n) for n in range(30)])
+    assert _ids_that_fit([record(1), record(2)]) == "1,2"
+    many = _ids_that_fit([record(100_000 + n) for n in range(30)])
     assert len(many) <= 64 and many.endswith(",+22")
 
 
 # --- one table of permission names ---------------------------------------------------------
 
 # Modules another change owns (the case-actions rewrite); they still spell a permission out.
-NOT_YET_CONVERTED = {"handover/services.py", "supervision/services.py"}
+NOT_YET_CONVERTED: set[str] = set()
 
 
 def _source_files() -> list[Path]:

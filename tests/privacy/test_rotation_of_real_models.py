@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from cases.models import Case, Contact, Person
-from privacy.fields import ENCRYPTED_FIELDS_REGISTRY
+from privacy.fields import ENCRYPTED_FIELDS_REGISTRY, EncryptedFieldMixin
 from privacy.rotation import encrypted_tables
 from tests.cases.factories import register_case
 from tests.privacy.conftest import KEY_A, KEY_B
@@ -18,6 +18,7 @@ from tests.privacy.conftest import KEY_A, KEY_B
 def test_every_model_with_an_encrypted_field_is_covered():
     tables = {t.table: set(t.columns) for t in encrypted_tables()}
     for field in ENCRYPTED_FIELDS_REGISTRY:
+        assert isinstance(field, EncryptedFieldMixin)
         assert field.column in tables[field.model._meta.db_table], field.column_label
     assert {"reports_case", "reports_contact", "reports_person"} <= set(tables)
 

@@ -9,12 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import Case, State
-from cases.services import TransitionRefused, case_decide
+from cases.services import TransitionRefused
 from events.models import OutboxEvent
 from privacy.models import AccessLogEntry
 from safety_assessment import services
 from safety_assessment.instrument_loader import instrument_get
 from safety_assessment.models import Assessment, AssessmentLocked, DecisionProposal
+from tests.cases.factories import decide as decide_directly
 from tests.safety_assessment.conftest import register_case, vt_answers
 
 pytestmark = pytest.mark.django_db
@@ -114,20 +115,29 @@ def test_an_operator_of_another_team_is_refused_and_the_refusal_is_logged(case, 
         decide(case, other_operator, a_weapon=True)
     assert not Assessment.objects.exists()
     assert refusals_of(other_operator) == [
-        "assessment_decide: Dit dossier hoort niet bij jouw werk."
+        # Checked inside the case action the assessment is reported to, which logs it.
+        "case_mark_assessment_complete: Dit dossier hoort niet bij jouw werk."
     ]
 
 
-def test_the_assessment_decided_event_names_the_level_but_no_answers(case, operator):
+def test_a_decided_assessment_reaches_the_dashboards_as_a_case_change_without_answers(
+    case, operator
+):
+    # Nothing read an "assessment.decided" event (events.catalogue): the case's own event
+    # says what the dashboards show, and carries no answers.
     decide(case, operator, b_incidents_12m=3)
-    (payload,) = events("assessment.decided")
+    # One case action, one event: the case's, and nothing of the assessment's content.
+    (payload,) = [p for p in events("case.changed") if p["action"] == "assessment_decided"]
+    case.refresh_from_db()
     assert payload == {
+        "action": "assessment_decided",
         "case_id": case.pk,
         "reference": case.reference,
-        "instrument": "veilig-thuis",
-        "version": 1,
-        "level": "structural",
+        "state": case.state,
+        "case_type": case.case_type,
         "acute": False,
+        "assessment_due": case.assessment_due.isoformat(),
+        "team_id": case.team_id,
     }
 
 
@@ -197,9 +207,14 @@ def test_an_acute_outcome_flags_the_case_and_alerts_the_supervisors_on_duty(case
     decide(case, operator, a_child_disclosure=True)
     case.refresh_from_db()
     assert case.acute
+    # The assessment's one event is the alert itself.
     (alert,) = events("acute.alert")
     assert alert["case_id"] == case.pk
-    assert events("assessment.decided")[0]["acute"] is True
+    assert (alert["action"], alert["acute"], alert["reason"]) == (
+        "assessment_decided",
+        True,
+        "acute",
+    )
     assert OutboxEvent.objects.get(kind="acute.alert").region == case.region
 
 
@@ -219,8 +234,14 @@ def test_the_acute_flag_stays_until_the_action_taken_is_recorded(case, operator)
     services.acute_clear(
         case_id=case.pk, by=operator, action_taken="Politie ter plaatse, tijdelijk huisverbod."
     )
-    assert not Case.objects.get(pk=case.pk).acute
-    assert case.transitions.filter(name="clear_acute").exists()
+    case.refresh_from_db()
+    assert not case.acute
+    assert case.acute_action_taken == "Politie ter plaatse, tijdelijk huisverbod."
+    # An audit entry with its kind, not a pseudo-transition.
+    assert not case.transitions.filter(name="clear_acute").exists()
+    assert AccessLogEntry.objects.filter(
+        target_type="cases.case", target_id=str(case.pk), reason="acute_cleared", allowed=True
+    ).exists()
 
 
 # --- four eyes --------------------------------------------------------------------------------
@@ -254,13 +275,34 @@ def test_an_operator_proposes_and_a_supervisor_approves_the_decision(
     assert decided_case.state == State.HANDOVER_LOCAL
     assert decided_case.decision_approved_by == supervisor
     assert (proposal.status, proposal.reviewed_by) == ("approved", supervisor)
-    assert events("decision.approved")[0] == {
-        "case_id": decided_case.pk,
-        "reference": decided_case.reference,
-        "proposal_id": proposal.pk,
-        "decision": "handover_local",
-        "level": "structural",
-    }
+    approved = [p for p in events("case.changed") if p["action"] == "decided"]
+    assert approved == [
+        {
+            "action": "decided",
+            "case_id": decided_case.pk,
+            "reference": decided_case.reference,
+            "state": "handover_local",
+            "case_type": decided_case.case_type,
+            "acute": False,
+            "assessment_due": decided_case.assessment_due.isoformat(),
+            "team_id": decided_case.team_id,
+            "proposal_id": proposal.pk,
+        }
+    ]
+
+
+def test_approving_a_decision_writes_exactly_one_event_and_one_access_log_entry(
+    decided_case, operator, supervisor
+):
+    proposal = propose(decided_case, operator)
+    events_before = OutboxEvent.objects.count()
+    log_before = AccessLogEntry.objects.count()
+    services.decision_approve(proposal_id=proposal.pk, by=supervisor)
+    assert OutboxEvent.objects.count() == events_before + 1
+    assert AccessLogEntry.objects.count() == log_before + 1
+    entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert entry is not None
+    assert (entry.actor_id, entry.reason) == (supervisor.pk, "decided:handover_local")
 
 
 def test_the_proposer_cannot_approve_their_own_decision(decided_case, supervisor):
@@ -270,7 +312,10 @@ def test_the_proposer_cannot_approve_their_own_decision(decided_case, supervisor
     decided_case.refresh_from_db()
     assert decided_case.state == State.DECISION
     assert DecisionProposal.objects.get().status == "proposed"
-    assert refusals_of(supervisor)[0].startswith("decision_approve: Je eigen voorstel")
+    # Four eyes is checked once, by the case action, which logs the refusal.
+    assert refusals_of(supervisor) == [
+        "case_decide: Een tweede medewerker moet het besluit goedkeuren."
+    ]
 
 
 def test_an_operator_cannot_approve_a_decision(decided_case, operator, other_operator):
@@ -362,7 +407,7 @@ def test_the_case_cannot_move_to_a_decision_without_an_approved_assessment(
 ):
     # Straight to the state machine, skipping the assessment: refused.
     with pytest.raises(TransitionRefused):
-        case_decide(
+        decide_directly(
             case_id=case.pk,
             decision="advice_close",
             reason="Niets aan de hand.",

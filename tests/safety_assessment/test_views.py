@@ -246,7 +246,7 @@ def test_the_proposer_cannot_approve_their_own_proposal_in_the_queue(
     assert response.status_code == 403
     assert Case.objects.get(pk=decided_case.pk).state == State.DECISION
     assert AccessLogEntry.objects.filter(
-        actor_id=supervisor.pk, allowed=False, reason__startswith="decision_approve"
+        actor_id=supervisor.pk, allowed=False, reason__startswith="case_decide"
     ).exists()
 
 

@@ -19,7 +19,6 @@ import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 
@@ -97,16 +96,19 @@ def test_a_call_of_a_region_without_its_own_number_served_here_can_be_taken(
 
 
 def _refused_socket(client: list[Any], forwarded: bytes) -> AccessLogEntry:
+    """A socket of a known user without a live session: refused, with an access-log row
+    (a stranger gets only a rate-limited security line, privacy.strangers)."""
     from dashboard.consumers import _admit
 
+    user = User.objects.filter(username="sofie").first() or make_staff("sofie", roles.OPERATOR)
     scope = {
         "type": "websocket",
-        "user": AnonymousUser(),
+        "user": user,
         "session": None,
         "client": client,
         "headers": [(b"host", b"testserver"), (b"x-forwarded-for", forwarded)],
     }
-    reason, _groups = _admit(scope)
+    reason = _admit(scope)[0]
     assert reason == "not logged in"
     return AccessLogEntry.objects.filter(target_id="ws:dashboard").latest("pk")
 

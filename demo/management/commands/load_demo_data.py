@@ -5,7 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
@@ -116,8 +115,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo cases: {Case.objects.count()} (see /cases/ after logging in).")
 
-    @transaction.atomic
     def _demo_cases(self) -> None:
+        # Each step is a case action with its own durable transaction: not nested here.
         anouk, bram, carla = (User.objects.get(username=n) for n in ("anouk", "bram", "carla"))
         child = {
             "role": PersonRole.VICTIM,

@@ -158,7 +158,8 @@ def escalated(request: HttpRequest) -> HttpResponse:
 
 def _partner_handover(request: HttpRequest, handover_id: int, *, action: str) -> Handover:
     """The handover if it is the partner's own organisation's (logged); otherwise a logged
-    refusal: 403 when it exists elsewhere, 404 when it does not exist at all."""
+    refusal, 404 whether it exists elsewhere or not at all: a partner may not learn which
+    handover ids exist (the partner API answers the same)."""
     return protected_record(
         request,
         visible=selectors.handovers_for_partner(request.user),
@@ -166,6 +167,7 @@ def _partner_handover(request: HttpRequest, handover_id: int, *, action: str) ->
         action=action,
         refused_reason="another organisation's handover",
         refused_log_reason="handover of another organisation",
+        hide_existence=True,
     )
 
 

@@ -73,12 +73,15 @@ def protected_record(
     refused_log_reason: str = "case outside need-to-know",
     missing_reason: str | None = None,
     logged_as: Callable[[M], models.Model] | None = None,
+    hide_existence: bool = False,
 ) -> M:
     """The record `pk` if `visible` holds it, with the access logged; otherwise a logged
     refusal: 403 when it exists outside need-to-know, 404 when it does not exist.
 
     `action` None means "view" for GET and "change" otherwise. `logged_as` maps the record
-    to the one the log is about (a contact to its case).
+    to the one the log is about (a contact to its case). `hide_existence` answers 404 for
+    a record outside need-to-know too, for users outside the organisation (partners) who
+    must not learn that an id exists; the refusal is logged exactly as with 403.
     """
     action = _action_for(request, action)
     record = visible.filter(pk=pk).first()
@@ -103,6 +106,8 @@ def protected_record(
         request, action=action, target=refused, allowed=False, reason=refused_reason
     )
     log_refusal(request, reason=refused_log_reason, page_row=False)
+    if hide_existence:
+        raise Http404
     raise PermissionDenied
 
 

@@ -91,7 +91,8 @@ def test_a_refused_handover_page_writes_a_refused_row_and_a_security_line(
     other_partner = log_in_fully(Client(), make_partner("joost", "jeugdbescherming-west"))
     with caplog.at_level(logging.WARNING, logger="veiligthuis.security"):
         response = other_partner.get(reverse("partner:handover", args=[handover.pk]))
-    assert response.status_code == 403
+    # 404, as for a handover that does not exist (hide_existence), yet logged as refused.
+    assert response.status_code == 404
     assert refused("handover.handover", handover.pk).reason == "another organisation's handover"
     assert_security_line(caplog, "handover of another organisation")
 

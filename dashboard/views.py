@@ -39,7 +39,7 @@ from hotline.presence import (
     presence_for_region,
     presence_set,
 )
-from hotline.selectors import call_queue, call_summary
+from hotline.selectors import call_queue_for, call_summary, operator_serves_here
 
 # A page further behind than this gets a fresh snapshot instead of the events.
 MAX_EVENTS_SINCE = 500
@@ -92,10 +92,12 @@ def dashboard_snapshot(*, user: User) -> dict[str, Any]:
     """
     region = dashboard_region(user)
     seq = outbox_head()
-    calls = [call_summary(call) for call in call_queue().filter(region=region)]
-    active = Call.objects.filter(region=region, state__in=ACTIVE_CALL_STATES).select_related(
-        "operator"
-    )
+    # Every call this deployment serves, the callers of a region without a number of its
+    # own included (their Call.region is theirs, not ours): the same rule as taking them.
+    calls = [call_summary(call) for call in call_queue_for(user)]
+    active = Call.objects.filter(state__in=ACTIVE_CALL_STATES).select_related("operator")
+    if not operator_serves_here(user):
+        active = active.none()
     calls += [call_summary(call) for call in active.order_by("taken_at", "pk")]
     return {
         "type": "snapshot",

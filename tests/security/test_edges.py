@@ -92,6 +92,21 @@ def test_a_call_of_a_region_without_its_own_number_served_here_can_be_taken(
     assert theirs.post(reverse("hotline:take_call", args=[third.pk])).status_code == 403
 
 
+
+def test_a_caller_served_here_from_a_region_without_a_number_shows_on_the_dashboard(
+    twilio: TwilioSays, settings: Any
+) -> None:
+    # Whoever may take the call must see it: the snapshot follows the same rule.
+    from dashboard.views import dashboard_snapshot
+
+    settings.VT_REGION = "hollands-midden"
+    waiting = twilio.queued_call()
+    assert waiting.region == "haaglanden"
+    ours = operator_of("hollands-midden", "hester")
+    theirs = operator_of("haaglanden", "henk")
+    assert [c["call_id"] for c in dashboard_snapshot(user=ours)["calls"]] == [waiting.pk]
+    assert dashboard_snapshot(user=theirs)["calls"] == []
+
 # --- (7) one client-address rule for HTTP and sockets ------------------------------------
 
 

@@ -92,7 +92,6 @@ def test_a_call_of_a_region_without_its_own_number_served_here_can_be_taken(
     assert theirs.post(reverse("hotline:take_call", args=[third.pk])).status_code == 403
 
 
-
 def test_a_caller_served_here_from_a_region_without_a_number_shows_on_the_dashboard(
     twilio: TwilioSays, settings: Any
 ) -> None:
@@ -106,6 +105,7 @@ def test_a_caller_served_here_from_a_region_without_a_number_shows_on_the_dashbo
     theirs = operator_of("haaglanden", "henk")
     assert [c["call_id"] for c in dashboard_snapshot(user=ours)["calls"]] == [waiting.pk]
     assert dashboard_snapshot(user=theirs)["calls"] == []
+
 
 # --- (7) one client-address rule for HTTP and sockets ------------------------------------
 

@@ -317,11 +317,13 @@ class Case(FSMModelMixin, models.Model):
         permission=WORK_CASES,
     )
     def reopen(self) -> None:
-        """A new report arrives, or monitoring found the situation unsafe."""
+        """A new report arrives, or monitoring found the situation unsafe.
+
+        The case keeps its history and its original report date (`reported_at`); the
+        new clock runs from now (a new report's own Report row sets it the same way)."""
         now = timezone.now()
         self._clear_decision()
-        self.reported_at = now
-        self.assessment_due = working_days.assessment_due(now.date())
+        self.assessment_due = working_days.assessment_due(timezone.localdate(now))
         self.assessment_completed_at = None
         self.investigation_due = None
         self.handed_over_at = None
@@ -423,6 +425,39 @@ class Contact(models.Model):
         return f"{self.get_channel_display()} {self.get_role_display()} ({self.pk})"
 
 
+class Report(models.Model):
+    """A report (melding) is its own row: each has its own received date and its own
+    5-working-day assessment clock. Advice contacts stay contacts and have none.
+
+    The case's deadline is its earliest open report's: cases.services keeps
+    Case.assessment_due in step with the open reports."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reports")
+    # The reporter's contact (for a converted advice: the contact that asked the advice).
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+    )
+    received_at = models.DateTimeField(_("ontvangen op"), default=timezone.now)
+    assessment_due = models.DateField(_("beoordeling uiterlijk"))
+    assessment_completed_at = models.DateTimeField(
+        _("beoordeling afgerond op"), null=True, blank=True
+    )
+
+    class Meta:
+        db_table = "reports_report"
+        verbose_name = _("melding")
+        verbose_name_plural = _("meldingen")
+        ordering = ["received_at", "pk"]
+        indexes = [models.Index(fields=["case", "assessment_completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.received_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.assessment_completed_at is None
+
+
 class CaseAuditKind(models.TextChoices):
     """What a case action did: the access-log `reason` of the one entry each action writes
     (the value, at most followed by ":" and a short suffix such as the transition name)."""
@@ -441,6 +476,7 @@ class CaseAuditKind(models.TextChoices):
     FEEDBACK_APPROVED = "feedback_approved", _("Terugkoppeling goedgekeurd")
     REASSIGNED = "reassigned", _("Toegewezen aan een ander")
     MONITORING_CONTACT = "monitoring_contact", _("Monitoringcontact vastgelegd")
+    REPORT_ADDED = "report_added", _("Melding toegevoegd")
 
 
 class CaseTransition(models.Model):
@@ -499,6 +535,10 @@ class FeedbackTask(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="feedback_tasks")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="feedback_tasks")
+    # The report the feedback is about (empty for tasks from before reports had rows).
+    report = models.ForeignKey(
+        Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback_tasks"
+    )
     moment = models.CharField(max_length=30, choices=Moment.choices)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -1,5 +1,5 @@
-"""The case's actions: the only code that writes Case, Contact, Person, CaseTransition,
-CaseLink, FeedbackTask and MonitoringContact.
+"""The case's actions: the only code that writes Case, Contact, Person, Report,
+CaseTransition, CaseLink, FeedbackTask and MonitoringContact.
 
 Every action goes through `case_action`: one durable transaction (an action called inside
 another transaction raises instead of silently nesting), the case locked and its version
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import OperationalError, connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -35,6 +36,7 @@ from cases.models import (
     MonitoringContact,
     Person,
     ReferenceCounter,
+    Report,
     State,
     may_start_assessment,
 )
@@ -154,6 +156,34 @@ def _set_address(case: Case, address: dict[str, str] | None) -> None:
         address.get("postcode", ""), address.get("house_number", "")
     )
     case.postcode_index = postcode_index(address.get("postcode", ""))
+
+
+# --- reports: each its own row and clock ---------------------------------------------------
+
+
+def _report_open(case: Case, contact: Contact | None, *, received_at: Any) -> Report:
+    """A report received now (or an advice converted now): its own 5-working-day clock."""
+    return Report.objects.create(
+        case=case,
+        contact=contact,
+        received_at=received_at,
+        assessment_due=working_days.assessment_due(timezone.localdate(received_at)),
+    )
+
+
+def _deadline_follows_reports(case: Case) -> None:
+    """The case's deadline is its earliest open report's (kept on the case, denormalised,
+    for the lists and the supervisor's page); with no open report it stays as it was."""
+    earliest = case.reports.filter(assessment_completed_at__isnull=True).aggregate(
+        due=Min("assessment_due")
+    )["due"]
+    if earliest is not None:
+        case.assessment_due = earliest
+
+
+def _reporter_contact(case: Case) -> Contact | None:
+    contacts = case.contacts.order_by("created_at", "pk")
+    return contacts.filter(is_reporter=True).first() or contacts.first()
 
 
 # --- the shape every action shares ------------------------------------------------------------
@@ -317,6 +347,8 @@ def intake_register(
         contact = Contact(case=case, handled_by=by, created_at=now)
         _fill_contact(contact, intake.contact)
         contact.save()
+        if case.case_type == CaseType.REPORT:
+            _report_open(case, contact, received_at=now)
         for person_data in intake.people:
             person = Person(case=case)
             _fill_person(person, person_data)
@@ -354,6 +386,88 @@ def contact_add(*, case: Case, data: dict[str, Any], by: User) -> Contact:
         if action.case.state == State.CLOSED and data.get("is_reporter", True):
             action.transition("reopen", reason=_("Nieuwe melding ontvangen"))
             action.detail = "reopen"
+    return contact
+
+
+def _is_new_report(intake: IntakeData) -> bool:
+    """A report by a reporter; advice, and an informant's information, stay contacts."""
+    return intake.case.get("case_type") == CaseType.REPORT and bool(
+        intake.contact.get("is_reporter", True)
+    )
+
+
+def _case_details_add(action: CaseAction, case_data: dict[str, Any]) -> None:
+    """What a further contact tells about the case: its account is added under the date
+    (the earlier accounts stay), new forms of violence join the old, an address fills a
+    gap, and danger now flags the case acute and alerts the supervisors."""
+    case = action.case
+    account = (case_data.get("account") or "").strip()
+    if account:
+        dated = f"[{timezone.localdate():%d-%m-%Y}] {account}"
+        case.account = f"{case.account}\n\n{dated}" if case.account else dated
+    forms = set(case_data.get("violence_forms") or [])
+    if not forms <= set(case.violence_forms):
+        case.violence_forms = sorted(forms | set(case.violence_forms))
+    if not case.address and case_data.get("address"):
+        _set_address(case, case_data["address"])
+    if case_data.get("acute") and not case.acute:
+        case.acute = True
+        action.event_kind = "acute.alert"
+        action.event["reason"] = "acute"
+
+
+@_refused_attempt_is_logged
+def case_report_add(
+    *,
+    case_id: int,
+    intake: IntakeData,
+    by: User,
+    expected_version: int | None = None,
+    also: Callable[[Contact], None] | None = None,
+) -> Contact:
+    """A further contact about a known family joins its case: a second reporter, a
+    callback, a professional calling back with more information.
+
+    The contact and the people it names are added. A report gets a Report row of its own:
+    its own received date and 5-working-day clock (the case's deadline is its earliest
+    open report's) and, for a professional reporter, its own feedback once assessed. A
+    report on an advice case makes it a report; on a case in monitoring or closed it
+    reopens the case into the safety assessment, which keeps its history and original
+    report date. The event names the case's owner (`assigned_to_id`) for their dashboard;
+    `also` is the caller's own part in the same transaction (the hotline links its call).
+    """
+    if not by.has_perm(WORK_CASES):
+        raise TransitionRefused(_("Deze stap hoort niet bij jouw rol."))
+    is_report = _is_new_report(intake)
+    kind = CaseAuditKind.REPORT_ADDED if is_report else CaseAuditKind.CONTACT_ADDED
+    now = timezone.now()
+    with case_action(
+        case_id=case_id, kind=kind, by=by, expected_version=expected_version
+    ) as action:
+        case = action.case
+        contact = Contact(case=case, handled_by=by, created_at=now)
+        _fill_contact(contact, intake.contact)
+        contact.save()
+        for person_data in intake.people:
+            person = Person(case=case)
+            _fill_person(person, person_data)
+            person.save()
+        _case_details_add(action, intake.case)
+        if is_report:
+            reason = _("Nieuwe melding ontvangen")
+            if case.case_type == CaseType.ADVICE:
+                case.conversion_reason = "new_report"
+                action.transition("convert_to_report", reason=reason)
+            if case.state in (State.CLOSED, State.MONITORING):
+                action.transition("reopen", reason=reason)
+                action.transition("start_assessment", reason=reason)
+                action.detail = "reopen"
+            _report_open(case, contact, received_at=now)
+            _deadline_follows_reports(case)
+        action.changed = True
+        if also is not None:
+            also(contact)
+        action.event["assigned_to_id"] = case.assigned_to_id
     return contact
 
 
@@ -500,6 +614,8 @@ def case_mark_assessment_complete(
             action.event_kind = "acute.alert"
             action.event["reason"] = "acute"
         if fact.completes_assessment:
+            _open_reports_assessed(case)
+            action.changed = True
             if case.state == State.INTAKE and may_start_assessment(case):
                 action.transition("start_assessment")
             if case.state == State.SAFETY_ASSESSMENT:
@@ -693,15 +809,49 @@ def case_convert_to_report(
     with case_action(
         case_id=case_id, kind=CaseAuditKind.TRANSITIONED, by=by, expected_version=expected_version
     ) as action:
-        action.case.conversion_reason = conversion_reason
+        case = action.case
+        case.conversion_reason = conversion_reason
         action.transition("convert_to_report", reason=conversion_reason)
         action.detail = "convert_to_report"
+        # The advice becomes a report now: its 5 working days count from the conversion.
+        _report_open(case, _reporter_contact(case), received_at=timezone.now())
+        _deadline_follows_reports(case)
     return action.case
 
 
 def _feedback_owed(case: Case, moment: str) -> None:
+    """A task per professional reporter, each about the report its contact made."""
     for contact in rules.feedback_recipients(case):
-        FeedbackTask.objects.get_or_create(case=case, contact=contact, moment=moment)
+        FeedbackTask.objects.get_or_create(
+            case=case,
+            contact=contact,
+            moment=moment,
+            defaults={"report": contact.reports.order_by("received_at", "pk").first()},
+        )
+
+
+# Before the decision, the decision itself makes the feedback owed (`case_decide`).
+ASSESSED_BEFORE_DECISION = (State.INTAKE, State.SAFETY_ASSESSMENT, State.DECISION)
+
+
+def _open_reports_assessed(case: Case) -> None:
+    """A decided safety assessment covers every report still open. A report that came
+    in after the decision (the case in handover, conditions or an investigation) gets
+    its own feedback now: no decision follows that would make it owed."""
+    now = timezone.now()
+    reports = list(case.reports.filter(assessment_completed_at__isnull=True))
+    recipients = set(rules.feedback_recipients(case))
+    for report in reports:
+        report.assessment_completed_at = now
+        report.save(update_fields=["assessment_completed_at"])
+        if case.state not in ASSESSED_BEFORE_DECISION and report.contact in recipients:
+            FeedbackTask.objects.get_or_create(
+                case=case,
+                contact=report.contact,
+                moment=FeedbackTask.Moment.AFTER_ASSESSMENT,
+                defaults={"report": report},
+            )
+    _deadline_follows_reports(case)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ class CaseActionDetails(TypedDict, total=False):
     organisation: str
     handover_status: str
     via: str
+    # A report joined the case: whose dashboard alerts its owner (case_report_add).
+    assigned_to_id: int | None
 
 
 class CasePayload(CaseActionDetails):

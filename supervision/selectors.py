@@ -16,22 +16,24 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    IntegerField,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Team, User
 from cases.codes import CaseType, Decision, ViolenceForm
-from cases.models import Case, CaseTransition, Contact, MonitoringContact, State
+from cases.models import Case, CaseTransition, Contact, MonitoringContact, Report, State
 from handover.models import Handover
 from hotline.models import Call, CallState, OperatorPresence, PresenceState
 from supervision import metrics
@@ -56,6 +58,37 @@ def deadline_expression() -> When_:
         default=Value(None),
         output_field=DateField(),
     )
+
+
+def _late_reports(today: datetime.date) -> Coalesce:
+    """The case's open reports whose own assessment deadline has passed."""
+    late = (
+        Report.objects.filter(
+            case=OuterRef("pk"), assessment_completed_at__isnull=True, assessment_due__lt=today
+        )
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(late, output_field=IntegerField()), Value(0))
+
+
+def overdue_count(today: datetime.date) -> Any:
+    """Overdue work, counted per report: a case whose assessment deadline has passed
+    counts once for each of its late open reports (at least once: its own deadline); a
+    late report on a case in another state counts too; an investigation counts once."""
+    assessment_late = _assessment_deadline_runs() & Q(assessment_due__lt=today)
+    late_reports = _late_reports(today)
+    per_report = Sum(
+        When_(
+            When(assessment_late, then=Greatest(late_reports, Value(1))),
+            default=late_reports,
+            output_field=IntegerField(),
+        )
+    )
+    investigations = Count("pk", filter=Q(state=State.INVESTIGATION, investigation_due__lt=today))
+    return Coalesce(per_report, Value(0)) + investigations
 
 
 @dataclass(frozen=True)
@@ -144,7 +177,7 @@ def open_case_summary(*, user: User, today: datetime.date) -> dict[str, Any]:
     }
     row = cases.aggregate(
         total=Count("pk"),
-        overdue=Count("pk", filter=Q(deadline__lt=today)),
+        overdue=overdue_count(today),
         due_today=Count("pk", filter=Q(deadline=today)),
         acute=Count("pk", filter=Q(acute=True)),
         **per_state,
@@ -231,36 +264,46 @@ def acute_cleared(*, user: User, now: datetime.datetime) -> QuerySet[Case]:
 
 def backlog(*, user: User, today: datetime.date, days: int = 30) -> list[dict[str, Any]]:
     """Per day over the last `days` days: open cases and overdue assessments at the end of
-    that day, from the case dates, in one query.
+    that day, from the case and report dates, in two queries.
 
     Open at the end of day d: reported by then, not closed by then. An overdue assessment on
-    d: a report whose assessment was due before d and not completed by the end of d.
-    Reopened cases count from their last report (the model keeps only that one).
+    d: a report (each its own row and clock) received by then, due before d and not
+    completed by the end of d, on a case open then; a case of type report without report
+    rows counts from its own dates.
     """
     tz = timezone.get_current_timezone()
     start = today - datetime.timedelta(days=days - 1)
-    aggregates = {}
+    case_counts: dict[str, Any] = {}
+    report_counts: dict[str, Any] = {}
     dates = [start + datetime.timedelta(days=i) for i in range(days)]
     for index, day in enumerate(dates):
         end = datetime.datetime.combine(
             day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
         )
         still_open = Q(reported_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-        aggregates[f"open_{index}"] = Count("pk", filter=still_open)
-        aggregates[f"late_{index}"] = Count(
+        case_counts[f"open_{index}"] = Count("pk", filter=still_open)
+        case_counts[f"late_{index}"] = Count(
             "pk",
             filter=still_open
-            & Q(case_type=CaseType.REPORT, assessment_due__lt=day)
+            & Q(has_reports=False, case_type=CaseType.REPORT, assessment_due__lt=day)
+            & (Q(assessment_completed_at__isnull=True) | Q(assessment_completed_at__gte=end)),
+        )
+        report_counts[f"late_{index}"] = Count(
+            "pk",
+            filter=Q(received_at__lt=end, assessment_due__lt=day)
+            & (Q(case__closed_at__isnull=True) | Q(case__closed_at__gte=end))
             & (Q(assessment_completed_at__isnull=True) | Q(assessment_completed_at__gte=end)),
         )
     start_of_range = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    row = (
-        Case.objects.visible_to(user)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start_of_range))
-        .aggregate(**aggregates)
+    cases = Case.objects.visible_to(user).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=start_of_range)
     )
+    row = cases.annotate(has_reports=Exists(Report.objects.filter(case=OuterRef("pk")))).aggregate(
+        **case_counts
+    )
+    late = Report.objects.filter(case__in=cases).aggregate(**report_counts)
     return [
-        {"day": day, "open": row[f"open_{i}"], "overdue": row[f"late_{i}"]}
+        {"day": day, "open": row[f"open_{i}"], "overdue": row[f"late_{i}"] + late[f"late_{i}"]}
         for i, day in enumerate(dates)
     ]
 

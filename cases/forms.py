@@ -427,3 +427,52 @@ class CaseSearchForm(forms.Form):
             dob_index=date_of_birth_index(data.get("date_of_birth")),
             bsn_index=bsn_index(data["bsn"]) if data.get("bsn") else "",
         )
+
+
+class ContactAddForm(forms.Form):
+    """A further contact on a known case, from the case page: is it a new report (its own
+    clock, perhaps reopening the case) or advice and more information (a contact only)?"""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    is_report = forms.ChoiceField(
+        label=_("Is dit een nieuwe melding?"),
+        choices=[
+            ("yes", _("Ja, een nieuwe melding")),
+            ("no", _("Nee: advies, terugbellen of aanvullende informatie")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    acute = forms.BooleanField(label=_("Acuut gevaar (nu of de komende dagen)"), required=False)
+    violence_forms = forms.MultipleChoiceField(
+        label=_("Vormen van geweld"),
+        choices=ViolenceForm.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    account = forms.CharField(
+        label=_("Wat vertelt deze melder of beller?"),
+        max_length=ACCOUNT_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    @staticmethod
+    def case_type_of(data: Any) -> str:
+        """The case type the contact's identity rules follow, from the posted answer."""
+        return CaseType.REPORT if (data or {}).get("add-is_report") == "yes" else CaseType.ADVICE
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("is_report") == "yes" and not data.get("violence_forms"):
+            self.add_error("violence_forms", _("Kies minstens één vorm van geweld."))
+        return data
+
+    def to_service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "case_type": CaseType.REPORT if data["is_report"] == "yes" else CaseType.ADVICE,
+            "acute": data.get("acute", False),
+            "violence_forms": data.get("violence_forms", []),
+            "account": data.get("account", ""),
+        }

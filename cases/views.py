@@ -11,13 +11,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import WORK_CASES
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases import selectors, services
 from cases.access import case_for, case_view
 from cases.codes import CaseType, caller_contact
 from cases.forms import (
     CaseForm,
     CaseSearchForm,
+    ContactAddForm,
     ContactForm,
     PeopleFormSet,
     StepForm,
@@ -154,6 +155,7 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
         {
             "case": case,
             "contacts": case.contacts.all(),
+            "reports": case.reports.all(),
             "people": case.people.all(),
             "transitions": case.transitions.select_related("by"),
             "radar": selectors.radar_for_case(case=case, user=request.user),
@@ -161,6 +163,66 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
             "working_days_left": case.working_days_left(),
             "days_overdue": max(0, -case.working_days_left()),
         },
+    )
+
+
+@never_cache
+@sensitive_post_parameters()
+@permission_required(WORK_CASES)
+@require_http_methods(["GET", "POST"])
+@case_view("change")
+def contact_new(request: HttpRequest, case: Case) -> HttpResponse:
+    """A further contact on this case: a second reporter, a callback, a professional
+    calling back with more information. A new report gets its own clock (and reopens a
+    case in monitoring or closed); nothing is saved unless everything is right."""
+    data = request.POST if request.method == "POST" else None
+    add_form = ContactAddForm(data, prefix="add", initial={"version": case.version})
+    contact_form = ContactForm(
+        data,
+        prefix="contact",
+        case_type=ContactAddForm.case_type_of(data),
+        initial=_contact_initial(request),
+    )
+    people = PeopleFormSet(data, prefix="people")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if all([add_form.is_valid(), contact_form.is_valid(), people.is_valid()]):
+            intake = services.IntakeData(
+                contact=contact_form.to_service_data(),
+                case=add_form.to_service_data(),
+                people=[form.to_service_data() for form in people if form.has_changed()],
+            )
+            try:
+                services.case_report_add(
+                    case_id=case.pk,
+                    intake=intake,
+                    by=staff_user(request),
+                    expected_version=add_form.cleaned_data["version"],
+                )
+            except services.CaseChanged as changed:
+                messages.error(request, str(changed))
+                status = 409
+            except services.TransitionRefused as refusal:
+                messages.error(request, str(refusal))
+            else:
+                messages.success(request, _("Het contact is aan het dossier toegevoegd."))
+                return redirect("cases:case_detail", case_id=case.pk)
+        else:
+            messages.error(
+                request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden.")
+            )
+    return render(
+        request,
+        "cases/contact_new.html",
+        {
+            "case": case,
+            "add_form": add_form,
+            "contact_form": contact_form,
+            "people": people,
+            "role_fieldsets": ContactForm.ROLE_FIELDSETS,
+        },
+        status=status,
     )
 
 

@@ -287,7 +287,7 @@ def test_a_case_with_two_late_open_reports_counts_two_overdue(operator, supervis
 
 
 def test_the_data_migration_gives_every_report_case_its_report(operator, supervisor):
-    migration = importlib.import_module("cases.migrations.0005_a_report_row_for_every_report")
+    migration = importlib.import_module("cases.migrations.0007_a_report_row_for_every_report")
     report_case = decided(
         register_case(operator, contact=professional()),
         operator,

@@ -31,6 +31,6 @@ def reports_from_cases(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0004_report_rows")]
+    dependencies = [("cases", "0006_report_rows")]
 
     operations = [migrations.RunPython(reports_from_cases, migrations.RunPython.noop)]

@@ -10,6 +10,7 @@ part of the work and tells the case what happened."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -161,7 +162,7 @@ def _set_address(case: Case, address: dict[str, str] | None) -> None:
 # --- reports: each its own row and clock ---------------------------------------------------
 
 
-def _report_open(case: Case, contact: Contact | None, *, received_at: Any) -> Report:
+def _report_open(case: Case, contact: Contact | None, *, received_at: datetime.datetime) -> Report:
     """A report received now (or an advice converted now): its own 5-working-day clock."""
     return Report.objects.create(
         case=case,

@@ -43,7 +43,7 @@ def _my_call(request: HttpRequest, call_id: int, *, action: str | None = None) -
     """The call if the user took it (access logged); a logged 403 for anyone else."""
     return protected_record(
         request,
-        visible=Call.objects.filter(operator=request.user).select_related("operator"),
+        visible=Call.objects.filter(operator=cast(User, request.user)).select_related("operator"),
         pk=call_id,
         action=action,
         refused_reason="not the operator of this call",

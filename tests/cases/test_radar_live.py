@@ -117,7 +117,8 @@ def test_every_look_up_is_one_access_log_row_naming_the_cases_shown(
     assert set(row.target_id.split(",")) == {str(mine.pk), str(theirs.pk)}
     assert row.reason == "intake radar: phone"
     radar(operator_client, name="Niemand Bekend")
-    assert AccessLogEntry.objects.order_by("seq").last().reason == "intake radar: no match"
+    last = AccessLogEntry.objects.order_by("seq").last()
+    assert last is not None and last.reason == "intake radar: no match"
 
 
 def test_nothing_typed_finds_nothing(operator, operator_client):

@@ -36,6 +36,7 @@ def ended(call: Call) -> Call:
     Call.objects.filter(pk=call.pk).update(connected_at=now - datetime.timedelta(seconds=185))
     services.call_status_record(sid=call.sid, status="completed", sequence=5)
     call = Call.objects.get(pk=call.pk)
+    assert call.connected_at is not None
     Call.objects.filter(pk=call.pk).update(
         ended_at=call.connected_at + datetime.timedelta(seconds=185)
     )
@@ -99,6 +100,7 @@ def test_saving_the_intake_links_the_call_to_the_contact_and_the_panel_gets_the_
     call.refresh_from_db()
     assert call.contact == case.contacts.get()
     event = OutboxEvent.objects.filter(kind__startswith="call.").order_by("seq").last()
+    assert event is not None
     assert event.payload["call_id"] == call.pk
     assert (event.payload["case_id"], event.payload["case_reference"]) == (case.pk, case.reference)
     snapshot = dashboard_snapshot(user=operator)
@@ -170,6 +172,7 @@ def test_adding_the_intake_to_a_radar_match_joins_that_case_and_links_the_call(
     assert response.status_code == 302 and response.url == f"/cases/{earlier.pk}/"
     assert Case.objects.count() == 1
     contact = Contact.objects.order_by("pk").last()
+    assert contact is not None
     assert contact.case == earlier and contact.role == "bystander"
     call.refresh_from_db()
     assert call.contact == contact
@@ -213,6 +216,7 @@ def test_an_ended_call_without_intake_stays_on_the_panel_until_an_outcome_is_rec
     assert call.wrap_up_at is not None
     assert dashboard_snapshot(user=operator)["wrap_up"] == []
     event = OutboxEvent.objects.filter(kind="call.ended").order_by("seq").last()
+    assert event is not None
     assert event.payload["wrap_up_outcome"] == "wrong_number"
 
 

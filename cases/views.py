@@ -193,6 +193,7 @@ def _radar_strings() -> dict[str, str]:
     """What intake.js shows around the matches; the script holds no text of its own."""
     return {
         "none": _("Geen eerdere contacten gevonden."),
+        "found_one": _("Radar: 1 eerder dossier gevonden."),
         "found": _("Radar: %(n)s eerdere dossiers gevonden."),
         "add": _("Toevoegen aan dossier %(reference)s"),
         "outside": _("buiten jouw toegang; vraag de eigenaar"),

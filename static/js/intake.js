@@ -82,7 +82,8 @@ function startRadar() {
 
   function render(matches) {
     list.replaceChildren();
-    status.textContent = matches.length ? format(T.found, { n: matches.length }) : T.none;
+    if (!matches.length) status.textContent = T.none;
+    else status.textContent = matches.length === 1 ? T.found_one : format(T.found, { n: matches.length });
     for (const m of matches) {
       const same = m.matched_on.map((key) => T[key] || key).join(", ");
       const facts = [m.state, `${T.team}: ${m.team || "–"}`, `${T.owner}: ${m.owner || "–"}`];

@@ -19,4 +19,4 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && useradd --system --home /app veiligthuis
 USER veiligthuis
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "config.asgi:application"]
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]

@@ -29,6 +29,14 @@ PUBLIC_PATH_PREFIXES = (
 # A user who gave the right password but no code yet may reach only these.
 HALF_LOGGED_IN_PATHS = ("/accounts/token/", "/accounts/logout/")
 LAST_SEEN_RESOLUTION_SECONDS = 60
+# Sent by the pages' own timers (the supervisor screen's poll, the dashboard's session
+# check): such a request is answered, but it is not the user doing something, so it does
+# not move the idle clock. Without it a screen left open would never time out.
+BACKGROUND_POLL_HEADER = "X-Background-Poll"
+
+
+def is_background_poll(request: HttpRequest) -> bool:
+    return bool(request.headers.get(BACKGROUND_POLL_HEADER))
 
 
 def otp_verified(user: Any) -> bool:
@@ -64,12 +72,19 @@ class SessionTimeoutMiddleware:
                     request,
                     _("Je bent uitgelogd omdat je een tijd niets hebt gedaan. Log opnieuw in."),
                 )
+            elif is_background_poll(request):
+                pass
             elif now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
                 # Writing the session on every request lets a parallel request (a favicon,
                 # the dashboard's fetches) save a stale copy over a fresh one, e.g. over
                 # the second-factor verification that login just stored. A minute's
                 # resolution is plenty for a 15-minute idle limit.
                 session["last_seen"] = now
+            if request.user.is_authenticated:
+                # For the page's idle warning (templates/base.html, static/js/idle_warning.js).
+                seen = session.get("last_seen", now)
+                request.idle_seconds_left = max(0, int(idle_limit - (now - seen)))  # type: ignore[attr-defined]
+                request.idle_limit_seconds = int(idle_limit)  # type: ignore[attr-defined]
         return self.get_response(request)
 
 

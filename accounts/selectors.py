@@ -7,9 +7,10 @@ from datetime import datetime
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.devices import totp_device_model
 from accounts.models import User
 
 
@@ -22,12 +23,22 @@ class StaffRow:
     last_login: datetime | None
 
 
-def staff_overview() -> list[StaffRow]:
-    users = list(
-        User.objects.filter(is_active=True).select_related("team").prefetch_related("groups")
+def staff_overview(*, region: str | None = None) -> list[StaffRow]:
+    """Active staff; of one region when given (a supervisor manages their own region)."""
+    members = User.objects.filter(is_active=True)
+    if region is not None:
+        members = members.filter(region=region)
+    users = list(members.select_related("team").prefetch_related("groups"))
+    with_device = set(
+        totp_device_model().objects.filter(confirmed=True).values_list("user_id", flat=True)
     )
-    with_device = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
     since = timezone.now() - settings.AXES_COOLOFF_TIME
+    code_locked = set(
+        User.objects.filter(
+            Q(second_factor_failures__gte=settings.LOGIN_FAILURE_LIMIT),
+            second_factor_failed_at__gte=since,
+        ).values_list("pk", flat=True)
+    )
     locked_usernames = set(
         AccessAttempt.objects.filter(
             failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
@@ -38,7 +49,7 @@ def staff_overview() -> list[StaffRow]:
             user=user,
             role=user.role,
             has_second_factor=user.pk in with_device,
-            locked_out=user.get_username() in locked_usernames,
+            locked_out=user.get_username() in locked_usernames or user.pk in code_locked,
             last_login=user.last_login,
         )
         for user in sorted(users, key=lambda u: u.get_username())

@@ -38,8 +38,11 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -216,7 +219,7 @@ class Bench:
 
     # -- helpers that need Django (called outside the event loop) --
 
-    def signer(self):
+    def signer(self) -> Any:  # twilio ships no types (ignore_missing_imports)
         from twilio.request_validator import RequestValidator
 
         return RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
@@ -253,9 +256,9 @@ class Bench:
         from django.contrib.auth.models import Group
         from django.contrib.sessions.backends.db import SessionStore
         from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from accounts import roles
+        from accounts.devices import totp_device_model
         from accounts.models import User
 
         group = Group.objects.get(name=roles.OPERATOR)
@@ -266,7 +269,8 @@ class Bench:
                 username=f"bench-operator-{i}", defaults={"password": make_password(None)}
             )
             user.groups.add(group)
-            device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+            devices = totp_device_model().objects
+            device = devices.filter(user=user).first() or devices.create(
                 user=user, name="authenticator", confirmed=True
             )
             session = SessionStore()
@@ -277,7 +281,7 @@ class Bench:
             session["login_at"] = now
             session["last_seen"] = now
             session.create()
-            cookies.append(session.session_key)
+            cookies.append(session.session_key or "")  # create() has just set the key
         return cookies
 
     def calls_waiting_for_the_acute_question(self, count: int) -> list[str]:
@@ -352,7 +356,9 @@ class Bench:
         self.results["floor_twiml"]["rate_rps"] = rate
         self.results["voice_webhook"]["rate_rps"] = rate
 
-    async def _sockets(self, http, path: str, cookies: list[str] | None, count: int) -> list:
+    async def _sockets(
+        self, http: aiohttp.ClientSession, path: str, cookies: list[str] | None, count: int
+    ) -> list[aiohttp.ClientWebSocketResponse]:
         import aiohttp
 
         url = self.base.replace("http://", "ws://") + path
@@ -376,7 +382,7 @@ class Bench:
 
         received: dict[int, list[float]] = {}
 
-        async def read(ws) -> None:
+        async def read(ws: aiohttp.ClientWebSocketResponse) -> None:
             async for message in ws:
                 if message.type != aiohttp.WSMsgType.TEXT:
                     break
@@ -412,7 +418,7 @@ class Bench:
 
         received: dict[int, list[float]] = {}
 
-        async def read(ws) -> None:
+        async def read(ws: aiohttp.ClientWebSocketResponse) -> None:
             async for message in ws:
                 if message.type != aiohttp.WSMsgType.TEXT:
                     break

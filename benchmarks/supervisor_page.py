@@ -23,6 +23,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from accounts.models import Team, User
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,7 +40,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 BATCH = 2000
 
 
-def fill(region: str, supervisor, operators, teams) -> dict[str, int]:
+def fill(region: str, supervisor: User, operators: list[User], teams: list[Team]) -> dict[str, int]:
     from django.utils import timezone
 
     from accounts.models import User
@@ -180,7 +186,7 @@ def fill(region: str, supervisor, operators, teams) -> dict[str, int]:
     }
 
 
-def measure(client, url: str) -> tuple[list[float], int, int]:
+def measure(client: Client, url: str) -> tuple[list[float], int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -206,9 +212,9 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment, teardown_test_environment
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts import roles
+    from accounts.devices import totp_device_model
     from accounts.management.commands.totp_code import current_code
     from accounts.services import staff_create
 
@@ -253,7 +259,7 @@ def main() -> int:
         client.post("/accounts/login/", {"username": "bench-sup", "password": password})
         client.post(
             "/accounts/token/",
-            {"token": current_code(TOTPDevice.objects.get(user=supervisor))},
+            {"token": current_code(totp_device_model().objects.get(user=supervisor))},
         )
         floor_times, floor_queries, floor_status = measure(client, "/")
         page_times, page_queries, page_status = measure(client, "/supervisor/")

@@ -5,9 +5,13 @@ a change of meaning gets a new code and a new VIOLENCE_CODES_VERSION."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 VIOLENCE_CODES_VERSION = "2026.1"
 
@@ -140,7 +144,7 @@ class MeldcodeStep(models.TextChoices):
 
 
 # The afwegingskader: five questions, in order; see cases.rules.afwegingskader_outcome.
-AFWEGINGSKADER_QUESTIONS: list[tuple[str, str]] = [
+AFWEGINGSKADER_QUESTIONS: list[tuple[str, StrOrPromise]] = [
     ("suspicion", _("1. Heb ik een vermoeden van huiselijk geweld of kindermishandeling?")),
     ("acute_or_structural", _("2. Is er sprake van acute en/of structurele onveiligheid?")),
     ("can_help", _("3. Kan ik effectieve hulp bieden of organiseren?")),

@@ -7,9 +7,11 @@ with the rules from cases.rules, and puts each error next to its field.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import rules
@@ -22,7 +24,22 @@ from cases.codes import (
     PersonRole,
     ViolenceForm,
 )
-from privacy.blind_index import NotIndexable, is_valid_bsn, normalise_address, normalise_phone
+from cases.selectors import CaseSearch
+from privacy.blind_index import (
+    NotIndexable,
+    bsn_index,
+    date_of_birth_index,
+    is_valid_bsn,
+    name_index,
+    normalise_address,
+    normalise_name,
+    normalise_phone,
+    normalise_postcode,
+    normalise_postcode_house,
+    phone_index,
+    postcode_house_index,
+    postcode_index,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -295,3 +312,118 @@ class StepForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=2000, required=False)
     conversion_reason = forms.CharField(max_length=30, required=False)
+
+
+# A reference looks like VT-2026-000123; a part of one is any piece of that shape.
+REFERENCE_SHAPE = "VT-9999-999999"
+
+
+def reference_part(raw: str) -> str:
+    """`raw` upper-cased without spaces when it can be a piece of a reference ("000123",
+    "2026-0001", "vt-2026"), otherwise "": a name or phone number typed into the reference
+    box is then neither searched for nor written to the access log."""
+    part = "".join((raw or "").split()).upper()[: len(REFERENCE_SHAPE)]
+    if not part:
+        return ""
+    for offset in range(len(REFERENCE_SHAPE) - len(part) + 1):
+        window = REFERENCE_SHAPE[offset : offset + len(part)]
+        if all(
+            (ch.isdigit() and ch.isascii()) if shape == "9" else ch == shape
+            for ch, shape in zip(part, window, strict=True)
+        ):
+            return part
+    return ""
+
+
+class CaseSearchForm(forms.Form):
+    """Search by personal data, posted (never in a URL); fill in one field or more and a
+    case must match all of them. Only the blind indexes of the values are searched for."""
+
+    name = forms.CharField(
+        label=_("Naam"),
+        max_length=TEXT_LIMIT,
+        required=False,
+        help_text=_("De volledige naam; hoofdletters, accenten en spaties maken niet uit."),
+    )
+    phone = forms.CharField(label=_("Telefoonnummer"), max_length=40, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=7, required=False)
+    house_number = forms.CharField(
+        label=_("Huisnummer"),
+        max_length=10,
+        required=False,
+        help_text=_("Zonder toevoeging: 12 vindt ook 12-A."),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Geboortedatum"),
+        required=False,
+        input_formats=["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d"],
+        help_text=_("dd-mm-jjjj"),
+        error_messages={"invalid": _("Geef de geboortedatum als dd-mm-jjjj.")},
+    )
+    bsn = forms.CharField(label=_("BSN"), max_length=11, required=False)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data.get("name", "").strip()
+        if name:
+            try:
+                normalise_name(name)
+            except NotIndexable:
+                raise forms.ValidationError(_("Geef een naam met letters.")) from None
+        return name
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "").strip()
+        if phone:
+            try:
+                normalise_phone(phone)
+            except NotIndexable:
+                raise forms.ValidationError(_("Dit is geen geldig telefoonnummer.")) from None
+        return phone
+
+    def clean_postcode(self) -> str:
+        postcode = self.cleaned_data.get("postcode", "").strip()
+        if postcode:
+            try:
+                normalise_postcode(postcode)
+            except NotIndexable:
+                raise forms.ValidationError(_("Geef een geldige postcode (1234 AB).")) from None
+        return postcode
+
+    def clean_date_of_birth(self) -> datetime.date | None:
+        born = self.cleaned_data.get("date_of_birth")
+        if born is not None and born > timezone.localdate():
+            raise forms.ValidationError(_("Een geboortedatum ligt niet in de toekomst."))
+        return born
+
+    def clean_bsn(self) -> str:
+        bsn = self.cleaned_data.get("bsn", "").strip()
+        if bsn and not is_valid_bsn(bsn):
+            raise forms.ValidationError(_("Dit BSN klopt niet (elfproef)."))
+        return bsn
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        postcode, number = data.get("postcode", ""), data.get("house_number", "").strip()
+        if number and "postcode" not in self.errors:
+            if not postcode:
+                self.add_error("postcode", _("Geef bij een huisnummer ook de postcode."))
+            else:
+                try:
+                    normalise_postcode_house(postcode, number)
+                except NotIndexable:
+                    self.add_error("house_number", _("Geef een huisnummer met cijfers."))
+        if not self.errors and not any(data.get(name) for name in self.fields):
+            raise forms.ValidationError(_("Vul minstens één zoekveld in."))
+        return data
+
+    def to_search(self) -> CaseSearch:
+        data = self.cleaned_data
+        postcode, number = data.get("postcode", ""), data.get("house_number", "").strip()
+        return CaseSearch(
+            name_index=name_index(data["name"]) if data.get("name") else "",
+            phone_index=phone_index(data["phone"]) if data.get("phone") else "",
+            postcode_house_index=postcode_house_index(postcode, number) if number else "",
+            postcode_index=postcode_index(postcode) if postcode and not number else "",
+            dob_index=date_of_birth_index(data.get("date_of_birth")),
+            bsn_index=bsn_index(data["bsn"]) if data.get("bsn") else "",
+        )

@@ -191,6 +191,9 @@ class Case(FSMModelMixin, models.Model):
     account = EncryptedTextField(_("relaas"), blank=True, default="")
     address = EncryptedJSONField(_("adres"), null=True, blank=True)
     address_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # For search: postcode + house number without the addition, and the postcode alone.
+    postcode_house_index = models.CharField(max_length=64, blank=True, db_index=True)
+    postcode_index = models.CharField(max_length=64, blank=True, db_index=True)
     reporter_consents_to_disclosure = models.BooleanField(
         _("melder geeft toestemming om naam te noemen"), default=False
     )
@@ -358,6 +361,7 @@ class Person(models.Model):
     name = EncryptedCharField(_("naam"), max_length=200, blank=True, default="")
     name_index = models.CharField(max_length=64, blank=True, db_index=True)
     date_of_birth = EncryptedDateField(_("geboortedatum"), null=True, blank=True)
+    dob_index = models.CharField(max_length=64, blank=True, db_index=True)
     bsn = EncryptedCharField(_("BSN"), max_length=9, blank=True, default="")
     bsn_index = models.CharField(max_length=64, blank=True, db_index=True)
 

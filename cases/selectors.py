@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -238,3 +239,74 @@ def radar_live(*, user: User, query: RadarQuery) -> list[RadarRow]:
             )
         )
     return rows
+
+
+SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    """What to look for, as blind indexes only: the plain values never reach a query."""
+
+    name_index: str = ""
+    phone_index: str = ""
+    postcode_house_index: str = ""
+    postcode_index: str = ""
+    dob_index: str = ""
+    bsn_index: str = ""
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds searched for ("name", "dob", ...): safe to log, unlike the values."""
+        return [f.name.removesuffix("_index") for f in fields(self) if getattr(self, f.name)]
+
+
+def case_search(
+    user: User | AnonymousUser, search: CaseSearch, *, limit: int = SEARCH_LIMIT
+) -> list[Case]:
+    """Cases the user may see that match every given index.
+
+    Name, date of birth and BSN must belong to the same person; a name alone also finds a
+    contact (the reporter) by that name. Phone numbers match a contact's number or safe
+    number; a postcode with house number ignores the addition.
+    """
+    if not search.kinds:
+        return []
+    cases = Case.objects.visible_to(user)
+    person = {
+        key: value
+        for key, value in (
+            ("name_index", search.name_index),
+            ("dob_index", search.dob_index),
+            ("bsn_index", search.bsn_index),
+        )
+        if value
+    }
+    if person:
+        found = Q(pk__in=Person.objects.filter(**person).values("case_id"))
+        if set(person) == {"name_index"}:
+            contacts = Contact.objects.filter(name_index=search.name_index)
+            found |= Q(pk__in=contacts.values("case_id"))
+        cases = cases.filter(found)
+    if search.phone_index:
+        phones = Contact.objects.filter(
+            Q(phone_index=search.phone_index) | Q(safe_number_index=search.phone_index)
+        )
+        cases = cases.filter(pk__in=phones.values("case_id"))
+    if search.postcode_house_index:
+        cases = cases.filter(postcode_house_index=search.postcode_house_index)
+    if search.postcode_index:
+        cases = cases.filter(postcode_index=search.postcode_index)
+    cases = cases.select_related("team", "assigned_to")
+    return list(cases.order_by("-acute", "assessment_due", "-reported_at")[:limit])
+
+
+def cases_with_reference_part(
+    user: User | AnonymousUser, part: str, *, limit: int = SEARCH_LIMIT
+) -> list[Case]:
+    """Cases the user may see whose reference contains `part` (references are not secret)."""
+    if not part:
+        return []
+    cases = Case.objects.visible_to(user).filter(reference__contains=part.upper())
+    cases = cases.select_related("team", "assigned_to")
+    return list(cases.order_by("-acute", "assessment_due", "-reported_at")[:limit])

@@ -38,9 +38,18 @@ from cases.models import (
     State,
     may_start_assessment,
 )
+from events.catalogue import EventKind
 from events.services import event_record
 from privacy.access_log import access_record
-from privacy.blind_index import address_index, bsn_index, name_index, phone_index
+from privacy.blind_index import (
+    address_index,
+    bsn_index,
+    date_of_birth_index,
+    name_index,
+    phone_index,
+    postcode_house_index,
+    postcode_index,
+)
 
 
 class CaseChanged(Exception):
@@ -129,17 +138,22 @@ def _fill_person(person: Person, data: dict[str, Any]) -> None:
             setattr(person, name, data[name])
     person.name_index = name_index(person.name) if person.name else ""
     person.bsn_index = bsn_index(person.bsn) if person.bsn else ""
+    person.dob_index = date_of_birth_index(person.date_of_birth)
 
 
 def _set_address(case: Case, address: dict[str, str] | None) -> None:
     if not address or not any(address.values()):
         case.address = None
-        case.address_index = ""
+        case.address_index = case.postcode_house_index = case.postcode_index = ""
         return
     case.address = address
     case.address_index = address_index(
         address.get("postcode", ""), address.get("house_number", ""), address.get("addition", "")
     )
+    case.postcode_house_index = postcode_house_index(
+        address.get("postcode", ""), address.get("house_number", "")
+    )
+    case.postcode_index = postcode_index(address.get("postcode", ""))
 
 
 # --- the shape every action shares ------------------------------------------------------------
@@ -165,7 +179,7 @@ class CaseAction:
     by_system: str = ""
     detail: str = ""
     changed: bool = False
-    event_kind: str = "case.changed"
+    event_kind: EventKind = "case.changed"
     event: dict[str, Any] = field(default_factory=dict)
 
     def transition(self, name: str, *, reason: str = "") -> None:

@@ -4,7 +4,7 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -15,47 +15,94 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.roles import WORK_CASES
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases import selectors, services
 from cases.access import case_for, case_view
 from cases.codes import CaseType, caller_contact
-from cases.forms import CaseForm, ContactForm, PeopleFormSet, StepForm
+from cases.forms import (
+    CaseForm,
+    CaseSearchForm,
+    ContactForm,
+    PeopleFormSet,
+    StepForm,
+    reference_part,
+)
 from cases.models import Case, Contact, State
 from privacy.gate import list_viewed
 
 logger = logging.getLogger(__name__)
 
+# What a search looked for, for "Niets gevonden voor ..." (CaseSearch.kinds order).
+SEARCH_KIND_LABELS = {
+    "name": _lazy("deze naam"),
+    "phone": _lazy("dit telefoonnummer"),
+    "postcode_house": _lazy("deze postcode en dit huisnummer"),
+    "postcode": _lazy("deze postcode"),
+    "dob": _lazy("deze geboortedatum"),
+    "bsn": _lazy("dit BSN"),
+}
+
+
+def _searched_for(kinds: list[str]) -> str:
+    labels = [str(SEARCH_KIND_LABELS[kind]) for kind in kinds]
+    if len(labels) < 2:
+        return "".join(labels)
+    return _("%(first)s en %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
+
 
 @never_cache
+@sensitive_post_parameters()
 @permission_required(WORK_CASES)
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases the user may see, filtered by phase or a (part of a) reference in the URL
+    (references are not secret), or searched by personal data in a POST, so names, numbers
+    and BSNs never end up in a URL, a browser history or a server's request log."""
     state = request.GET.get("state") or None
     if state not in State.values:
         state = None
-    # A reference a reporter quotes (VT-2026-000123): matched exactly, within need-to-know.
-    reference = (request.GET.get("q") or "").strip().upper()[:20]
-    if reference:
-        cases = list(Case.objects.visible_to(request.user).filter(reference=reference))
+    raw_q = (request.GET.get("q") or "").strip()
+    reference = reference_part(raw_q)
+    context: dict[str, object] = {
+        "states": State.choices,
+        "state": state,
+        "q": reference,
+        "q_not_a_reference": bool(raw_q) and not reference,
+        "search_form": CaseSearchForm(),
+        "searched": False,
+    }
+    if request.method == "POST":
+        form = CaseSearchForm(request.POST)
+        context["search_form"] = form
+        if not form.is_valid():
+            # Nothing searched, nothing shown: the errors sit next to their fields.
+            context["cases"] = []
+            return render(request, "cases/case_list.html", context, status=400)
+        search = form.to_search()
+        cases = selectors.case_search(request.user, search)
+        # The kinds searched for, never the values.
+        reason = "case search by " + ",".join(search.kinds)
+        context.update(searched=True, searched_for=_searched_for(search.kinds))
+        list_name = "cases.case_search"
+    elif reference:
+        cases = selectors.cases_with_reference_part(request.user, reference)
+        reason = f"case list reference contains {reference}"
+        list_name = "cases.case_list"
     else:
-        cases = selectors.cases_for(request.user, state=state)
-    list_viewed(
-        request,
-        list_name="cases.case_list",
-        records=cases,
-        reason=f"case list state={state or 'all'}" + (f" q={reference}" if reference else ""),
-    )
-    return render(
-        request,
-        "cases/case_list.html",
-        {"cases": cases, "states": State.choices, "state": state, "q": reference},
-    )
+        cases = [] if raw_q else selectors.cases_for(request.user, state=state)
+        reason = f"case list state={state or 'all'}" + (" q=(not a reference)" if raw_q else "")
+        list_name = "cases.case_list"
+    list_viewed(request, list_name=list_name, records=cases, reason=reason)
+    context["cases"] = cases
+    context["search_limit"] = selectors.SEARCH_LIMIT
+    return render(request, "cases/case_list.html", context)
 
 
 def _contact_initial(request: HttpRequest) -> dict[str, Any]:
@@ -122,7 +169,7 @@ def _report_add(case: Case, intake: services.IntakeData, by: User, setup: Intake
 def intake_page(request: HttpRequest, setup: IntakeSetup) -> HttpResponse:
     """The intake form and its save: a new case, or (the radar's "Toevoegen aan dossier")
     a report on a case the operator may change. Views call this after their own checks."""
-    user = cast(User, request.user)
+    user = staff_user(request)
     case_form, contact_form, people = _intake_forms(request, setup)
     if request.method == "POST":
         valid = all([case_form.is_valid(), contact_form.is_valid(), people.is_valid()])
@@ -256,7 +303,7 @@ def radar_query_from(
 def radar_response(request: HttpRequest, query: selectors.RadarQuery) -> JsonResponse:
     """The matches as JSON, after the rate limit, with one access-log row for the look-up
     naming the cases it showed."""
-    user = cast(User, request.user)
+    user = staff_user(request)
     if _radar_busy(user):
         return JsonResponse({"error": _radar_strings()["busy"]}, status=429)
     rows = selectors.radar_live(user=user, query=query)

@@ -13,12 +13,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from config.security_headers import StaticFilesWithHeaders  # noqa: E402
 from config.websocket_urls import websocket_urlpatterns  # noqa: E402
 
 http_application = (
-    ASGIStaticFilesHandler(django_http_application)
+    StaticFilesWithHeaders(django_http_application)
     if settings.SERVE_STATIC
     else django_http_application
 )

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,14 +79,21 @@ def generate_dev_key() -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
+def generate_dev_keyring() -> str:
+    """A one-key ring "id:key" (see `SecretSpec` kind "keyring") for development."""
+    return f"dev1:{generate_dev_key()}"
+
+
 def is_development_value(value: str) -> bool:
     if value.strip().lower() in PLACEHOLDER_VALUES:
         return True
     if value.startswith((DEV_MARKER, "django-insecure")):
         return True
     for part in value.split(","):
+        # A keyring part is "id:key"; base64 has no colon, so only the key is decoded.
+        key = part.strip().rsplit(":", 1)[-1]
         try:
-            decoded = base64.urlsafe_b64decode(part.strip().encode())
+            decoded = base64.urlsafe_b64decode(key.encode())
         except (binascii.Error, ValueError):
             continue
         if decoded.startswith(DEV_KEY_PREFIX):
@@ -97,9 +105,9 @@ def is_development_value(value: str) -> bool:
 class SecretSpec:
     name: str
     help_text: str
-    kind: (
-        str  # "secret" (free text) or "key" (32-byte url-safe base64, comma-separated list allowed)
-    )
+    # "secret" (free text), "key" (32-byte url-safe base64, comma-separated list allowed)
+    # or "keyring" (comma-separated "id:key" pairs, newest first; ids name the key in data)
+    kind: str
 
 
 def load_dev_secrets(path: Path, specs: list[SecretSpec]) -> dict[str, str]:
@@ -116,7 +124,10 @@ def load_dev_secrets(path: Path, specs: list[SecretSpec]) -> dict[str, str]:
     changed = False
     for spec in specs:
         if spec.name not in stored:
-            stored[spec.name] = generate_dev_key() if spec.kind == "key" else generate_dev_secret()
+            stored[spec.name] = {
+                "key": generate_dev_key,
+                "keyring": generate_dev_keyring,
+            }.get(spec.kind, generate_dev_secret)()
             changed = True
     if changed:
         path.write_text(json.dumps(stored, indent=2) + "\n")
@@ -134,6 +145,8 @@ def read_secrets(
     for spec in specs:
         if spec.kind == "key" and values[spec.name]:
             _check_keys(spec.name, values[spec.name])
+        if spec.kind == "keyring" and values[spec.name]:
+            check_keyring(spec.name, values[spec.name])
     if production:
         for spec in specs:
             value = values[spec.name]
@@ -168,6 +181,26 @@ def _check_keys(name: str, value: str) -> None:
                 "Make one with: python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'"
             )
+
+
+KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,16}$")
+
+
+def check_keyring(name: str, value: str) -> None:
+    """Each comma-separated part is "id:key": a short id (letters, digits, _ . -, at most
+    16) and a 32-byte url-safe base64 key; no id twice."""
+    seen: set[str] = set()
+    for position, part in enumerate(value.split(","), start=1):
+        key_id, colon, key = part.strip().partition(":")
+        if not colon or not KEY_ID_PATTERN.match(key_id):
+            raise ImproperlyConfigured(
+                f"{name}: part {position} is not ID:KEY (an id of at most 16 letters, digits, "
+                "_ . or -, a colon, then the key), e.g. 2026a:<key>."
+            )
+        if key_id in seen:
+            raise ImproperlyConfigured(f"{name}: the key id {key_id!r} is used twice.")
+        seen.add(key_id)
+        _check_keys(f"{name} ({key_id})", key)
 
 
 def parse_database_url(url: str) -> dict[str, Any]:

@@ -57,6 +57,13 @@ SECRET_SPECS = [
         "key",
     ),
     SecretSpec(
+        "ACCESS_LOG_KEYS",
+        "HMAC keys that link the access log's hash chain, as ID:KEY pairs, comma-separated, "
+        "newest first (e.g. 2026a:<key>); make a key like a Fernet key; keep old keys listed "
+        "as long as rows linked with them are kept",
+        "keyring",
+    ),
+    SecretSpec(
         "CHANNEL_LAYER_ENCRYPTION_KEY",
         "Symmetric key that encrypts every message the channel layer puts in Redis",
         "secret",
@@ -79,6 +86,7 @@ _secrets = read_secrets(SECRET_SPECS, production=PRODUCTION, dev_secrets_file=DE
 SECRET_KEY = _secrets["DJANGO_SECRET_KEY"]
 FIELD_ENCRYPTION_KEYS = [key.strip() for key in _secrets["FIELD_ENCRYPTION_KEYS"].split(",")]
 BLIND_INDEX_KEY = _secrets["BLIND_INDEX_KEY"]
+ACCESS_LOG_KEYS = [key.strip() for key in _secrets["ACCESS_LOG_KEYS"].split(",")]
 CHANNEL_LAYER_ENCRYPTION_KEY = _secrets["CHANNEL_LAYER_ENCRYPTION_KEY"]
 TWILIO_AUTH_TOKEN = _secrets["TWILIO_AUTH_TOKEN"]
 
@@ -277,6 +285,9 @@ if os.environ.get("TEST_FAST_PASSWORD_HASHER", "").strip():
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 OTP_TOTP_ISSUER = "Veilig Thuis"
+# Staff authenticators: django-otp's TOTP device with the key encrypted (privacy/totp.py).
+# A setting, like AUTH_USER_MODEL, because accounts may not import privacy.
+STAFF_TOTP_DEVICE_MODEL = "privacy.StaffTOTPDevice"
 
 LOGIN_FAILURE_LIMIT = env_int(
     "LOGIN_FAILURE_LIMIT", 5, help_text="Failed logins (password or code) before a lockout"
@@ -289,6 +300,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 # Lock the username from that address: locking the username everywhere would let anyone
 # lock an operator out of a night shift by guessing wrong on purpose.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A correct password resets axes' count for that name and address. Wrong *codes* are
+# counted per account as well (User.second_factor_failures) and survive password logins:
+# only a full login or a supervisor clears them (accounts.services.second_factor_*).
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -384,6 +398,26 @@ CALL_NUMBER_RETENTION_DAYS = env_int(
 )
 if CALL_NUMBER_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("CALL_NUMBER_RETENTION_DAYS must be at least 1.")
+
+# --- the access log (privacy.access_log; verify_access_log, export_access_log_head) -------
+
+ACCESS_LOG_HEAD_EXPORT = env_str(
+    "ACCESS_LOG_HEAD_EXPORT",
+    "",
+    help_text="Where export_access_log_head writes the chain head, outside the database: "
+    "an absolute file path (append-only JSON lines) or `syslog`; required in production",
+).strip()
+if PRODUCTION and not ACCESS_LOG_HEAD_EXPORT:
+    raise ImproperlyConfigured(
+        "ACCESS_LOG_HEAD_EXPORT is not set. DJANGO_ENV=production needs it: a file path on "
+        "storage the database server cannot write, or `syslog` (shipped off the machine)."
+    )
+STRANGER_REFUSAL_LINES_PER_MINUTE = env_int(
+    "STRANGER_REFUSAL_LINES_PER_MINUTE",
+    20,
+    help_text="Security-log lines per minute per address for refused unauthenticated "
+    "requests; after that one summary line, the rest is counted",
+)
 
 # --- online reports by professionals (/melden/) and outgoing email ----------------------
 

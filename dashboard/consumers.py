@@ -24,6 +24,7 @@ from django_otp.models import Device
 
 from accounts.models import User
 from accounts.roles import ANSWER_HOTLINE
+from accounts.security import client_address
 from dashboard.views import dashboard_region, dashboard_since, dashboard_snapshot
 from events.catalogue import Audience, audiences_of, kind_reaches
 from events.relay import relay_start_in_background
@@ -84,18 +85,29 @@ def _audiences_now(user_id: int) -> frozenset[Audience]:
 
 
 def _log_refusal(scope: dict[str, Any], user: Any, reason: str) -> None:
-    """The refused handshake through the access gate: an access-log row and a security line."""
+    """The refused handshake through the access gate: an access-log row and a security line
+    (only a rate-limited security line for a socket without a login: privacy.strangers)."""
     from privacy.gate import refusal_record
 
-    client = scope.get("client") or ["", 0]
     refusal_record(
         actor=user,
         target_type="page",
         target_id="ws:dashboard",
         reason=reason,
-        ip=client[0] or "",
+        ip=scope_client_address(scope),
         view="ws:dashboard",
     )
+
+
+def scope_client_address(scope: dict[str, Any]) -> str:
+    """The client of a socket by the same rule as HTTP (accounts.security.client_address)."""
+    forwarded = ",".join(
+        value.decode("latin-1")
+        for name, value in scope.get("headers") or []
+        if name.lower() == b"x-forwarded-for"
+    )
+    client = scope.get("client") or ["", 0]
+    return client_address(forwarded=forwarded, peer=str(client[0] or ""))
 
 
 def _admit(scope: dict[str, Any]) -> tuple[str, list[str], frozenset[Audience]]:

@@ -87,7 +87,15 @@ class CaseCreatedPayload(CasePayload):
     reported_at: str
 
 
-class AcuteAlertPayload(CasePayload):
+class NewCaseDetails(TypedDict, total=False):
+    """A case made acute by the action that created it: its one event is the alert, and
+    it carries what case.created would have (so the dashboards list a new online report)."""
+
+    channel: str
+    reported_at: str
+
+
+class AcuteAlertPayload(CasePayload, NewCaseDetails):
     """The case action that made a case acute: its case payload, and why."""
 
 

@@ -58,6 +58,8 @@ def event_publish(*, seq: int) -> bool:
     message = {"type": "outbox.event", **event.as_message()}
 
     async def send() -> None:
+        if layer is None:  # no CHANNEL_LAYERS configured: kept for the relay, as on failure
+            raise RuntimeError("no channel layer")
         await asyncio.wait_for(
             layer.group_send(group_for_region(event.region), message), PUBLISH_TIMEOUT_SECONDS
         )

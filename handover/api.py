@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.security import client_ip
 from handover import selectors, services
 from handover.models import ApiIdempotencyRecord, Handover, PartnerOrganisation
-from handover.signing import SignatureRefused, verify_request
+from handover.signing import SignatureRefused, idempotency_key_valid, verify_request
 from privacy.access_log import access_record
+from privacy.strangers import stranger_line_allowed
 
 security_log = logging.getLogger("veiligthuis.security")
 API_ROLE = "partner-api"
@@ -80,13 +81,21 @@ def signed(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
         try:
             organisation = verify_request(request)
         except SignatureRefused as refusal:
-            return _refuse(
-                request,
-                status=401,
-                reason=str(refusal),
-                organisation=refusal.organisation,
-                message="request not authenticated",
-            )
+            # Not (yet) a partner's system: no access-log row, a rate-limited security line.
+            ip = client_ip(request)
+            if stranger_line_allowed(ip):
+                security_log.warning(
+                    "partner api refused: organisation=%s method=%s path=%s ip=%s reason=%s",
+                    refusal.organisation.slug if refusal.organisation else "-",
+                    request.method,
+                    request.path,
+                    ip,
+                    refusal,
+                )
+            # A malformed header is named (400); a refused signature says no more (401).
+            if refusal.status == 400:
+                return JsonResponse({"error": str(refusal)}, status=400)
+            return JsonResponse({"error": "request not authenticated"}, status=401)
         return view(request, organisation, *args, **kwargs)
 
     return csrf_exempt(never_cache(wrapped))
@@ -136,9 +145,10 @@ def _idempotent(
     """The same Idempotency-Key with the same request gives the same answer and no second
     effect; with a different request it is a conflict."""
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 100:
+    if not idempotency_key_valid(key):
         return JsonResponse(
-            {"error": "an Idempotency-Key header (1-100 characters) is required"}, status=400
+            {"error": "an Idempotency-Key header (1-100 printable ASCII characters) is required"},
+            status=400,
         )
     request_hash = _request_hash(request)
     with transaction.atomic():

@@ -27,15 +27,35 @@ from handover.models import ApiNonce, PartnerOrganisation
 
 MAX_SKEW_SECONDS = 300
 NONCE_TTL = datetime.timedelta(seconds=2 * MAX_SKEW_SECONDS + 60)
-NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{16,100}$")
+
+# What each header may hold, matched in full (ASCII only: "²" is a digit to str.isdigit
+# and 5,000 digits are more than int() reads). Odd input is a 400, never a 500.
+KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_\-]{1,40}")
+TIMESTAMP_PATTERN = re.compile(r"[0-9]{1,12}")
+NONCE_PATTERN = re.compile(r"[A-Za-z0-9_\-]{16,100}")
+SIGNATURE_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
+# Idempotency-Key (handover.api): printable ASCII without spaces, as long as its column.
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,100}")
 
 
 class SignatureRefused(Exception):
     """The request is not from the organisation it claims; the message names why (no data)."""
 
+    status = 401
+
     def __init__(self, reason: str, organisation: PartnerOrganisation | None = None) -> None:
         super().__init__(reason)
         self.organisation = organisation
+
+
+class SignatureMalformed(SignatureRefused):
+    """A signature header that cannot be what a partner system sends: a 400 naming it."""
+
+    status = 400
+
+
+def idempotency_key_valid(key: str) -> bool:
+    return IDEMPOTENCY_KEY_PATTERN.fullmatch(key) is not None
 
 
 def body_hash(body: bytes) -> str:
@@ -65,14 +85,24 @@ def verify_request(
     signature = request.headers.get("X-VT-Signature", "")
     if not (key_id and timestamp and nonce and signature):
         raise SignatureRefused("missing signature headers")
+    if not KEY_ID_PATTERN.fullmatch(key_id):
+        raise SignatureMalformed("bad X-VT-Key-Id: expected at most 40 letters, digits, - or _")
     organisation = PartnerOrganisation.objects.filter(api_key_id=key_id, active=True).first()
     if organisation is None or not organisation.api_secret:
         raise SignatureRefused("unknown key id")
+    if not TIMESTAMP_PATTERN.fullmatch(timestamp):
+        raise SignatureMalformed(
+            "bad X-VT-Timestamp: expected a Unix timestamp in seconds (ASCII digits)", organisation
+        )
+    if not NONCE_PATTERN.fullmatch(nonce):
+        raise SignatureMalformed(
+            "bad X-VT-Nonce: expected 16-100 letters, digits, - or _", organisation
+        )
+    if not SIGNATURE_PATTERN.fullmatch(signature):
+        raise SignatureMalformed("bad X-VT-Signature: expected 64 hex digits", organisation)
     now = now or timezone.now()
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS:
-        raise SignatureRefused("stale or invalid timestamp", organisation)
-    if not NONCE_PATTERN.match(nonce):
-        raise SignatureRefused("invalid nonce", organisation)
+    if abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS:
+        raise SignatureRefused("stale timestamp", organisation)
     expected = sign(
         organisation.api_secret,
         request.method or "",

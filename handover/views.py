@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import SUPERVISE, USE_PARTNER_INBOX, WORK_CASES
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases.access import case_view
 from cases.models import Case, MonitoringContact
 from handover import destinations, selectors, services
@@ -57,7 +57,7 @@ def case_handover_page(
                     safety_conditions=form.conditions(),
                     facts_for_receiver=form.cleaned_data["facts_for_receiver"],
                     override_reason=form.cleaned_data["override_reason"],
-                    by=request.user,
+                    by=staff_user(request),
                     language=language,
                 )
             except services.HandoverError as refusal:
@@ -121,7 +121,7 @@ def case_handover_answer(request: HttpRequest, case: Case, handover_id: int) -> 
                 services.handover_accept(
                     handover_id=handover.pk,
                     organisation=handover.organisation,
-                    by=request.user,
+                    by=staff_user(request),
                     via=Handover.Via.PHONE,
                     answered_by_name=form.cleaned_data["answered_by_name"],
                 )
@@ -129,7 +129,7 @@ def case_handover_answer(request: HttpRequest, case: Case, handover_id: int) -> 
                 services.handover_reject(
                     handover_id=handover.pk,
                     organisation=handover.organisation,
-                    by=request.user,
+                    by=staff_user(request),
                     via=Handover.Via.PHONE,
                     reason=form.cleaned_data["reason"],
                     answered_by_name=form.cleaned_data["answered_by_name"],
@@ -158,7 +158,8 @@ def escalated(request: HttpRequest) -> HttpResponse:
 
 def _partner_handover(request: HttpRequest, handover_id: int, *, action: str) -> Handover:
     """The handover if it is the partner's own organisation's (logged); otherwise a logged
-    refusal: 403 when it exists elsewhere, 404 when it does not exist at all."""
+    refusal, 404 whether it exists elsewhere or not at all: a partner may not learn which
+    handover ids exist (the partner API answers the same)."""
     return protected_record(
         request,
         visible=selectors.handovers_for_partner(request.user),
@@ -166,11 +167,16 @@ def _partner_handover(request: HttpRequest, handover_id: int, *, action: str) ->
         action=action,
         refused_reason="another organisation's handover",
         refused_log_reason="handover of another organisation",
+        hide_existence=True,
     )
 
 
 def _partner_page(
-    request: HttpRequest, handover: Handover, *, reject_form: RejectForm | None = None, status=200
+    request: HttpRequest,
+    handover: Handover,
+    *,
+    reject_form: RejectForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     return render(
         request,
@@ -219,7 +225,7 @@ def partner_accept(request: HttpRequest, handover_id: int) -> HttpResponse:
         services.handover_accept(
             handover_id=handover.pk,
             organisation=handover.organisation,
-            by=request.user,
+            by=staff_user(request),
             via="inbox",
         )
     except services.HandoverError as refusal:
@@ -240,7 +246,7 @@ def partner_reject(request: HttpRequest, handover_id: int) -> HttpResponse:
             services.handover_reject(
                 handover_id=handover.pk,
                 organisation=handover.organisation,
-                by=request.user,
+                by=staff_user(request),
                 via="inbox",
                 reason=form.cleaned_data["reason"],
             )
@@ -289,7 +295,7 @@ def monitoring_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
                     contact_id=contact.pk,
                     outcome=form.cleaned_data["outcome"],
                     note=form.cleaned_data["note"],
-                    by=request.user,
+                    by=staff_user(request),
                 )
             except services.HandoverError as refusal:
                 form.add_error(

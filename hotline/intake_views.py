@@ -8,8 +8,6 @@ it server-side by its blind index.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -19,9 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import User
 from accounts.roles import ANSWER_HOTLINE, WORK_CASES
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases.codes import CallerChoice, Channel
 from cases.models import Case, Contact
 from cases.views import (
@@ -43,7 +40,7 @@ def _my_call(request: HttpRequest, call_id: int, *, action: str | None = None) -
     """The call if the user took it (access logged); a logged 403 for anyone else."""
     return protected_record(
         request,
-        visible=Call.objects.filter(operator=cast(User, request.user)).select_related("operator"),
+        visible=Call.objects.filter(operator=staff_user(request)).select_related("operator"),
         pk=call_id,
         action=action,
         refused_reason="not the operator of this call",
@@ -57,7 +54,7 @@ def _my_call(request: HttpRequest, call_id: int, *, action: str | None = None) -
 @require_http_methods(["GET", "POST"])
 def call_intake(request: HttpRequest, call_id: int) -> HttpResponse:
     """The intake for this call, filled in with what the caller told the menu."""
-    user = cast(User, request.user)  # logged in: permission_required
+    user = staff_user(request)
     call = _my_call(request, call_id)
     case_id, reference = call_case(call)
     if case_id is not None:
@@ -121,10 +118,10 @@ def call_wrap_up(request: HttpRequest, call_id: int) -> JsonResponse:
     call = _my_call(request, call_id, action="change")
     try:
         call = services.call_wrap_up(
-            call_id=call.pk, outcome=request.POST.get("outcome", ""), by=cast(User, request.user)
+            call_id=call.pk, outcome=request.POST.get("outcome", ""), by=staff_user(request)
         )
     except services.WrapUpRefused as refusal:
         return JsonResponse({"error": refusal.message}, status=400)
-    except services.CallNotYours:
+    except services.CallTakenBySomeoneElse:
         return JsonResponse({"error": _("Dit is niet jouw gesprek.")}, status=403)
     return JsonResponse({"call_id": call.pk, "wrap_up_outcome": call.wrap_up_outcome})

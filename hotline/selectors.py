@@ -41,6 +41,25 @@ def call_queue() -> QuerySet[Call]:
     )
 
 
+def operator_serves_here(operator: User) -> bool:
+    """Whether `operator` works for the queue this deployment serves (settings.VT_REGION).
+
+    Every waiting call is one this deployment answers: its own region's callers, callers
+    we could not place, and callers of a region without a number of its own
+    (hotline.regions.transfer_number_for). Callers of a region with a number are sent
+    there before they can queue. So any operator of this region may take any waiting
+    call, and an account of another region none: no caller waits where nobody may take
+    them, and nobody takes a caller who is not theirs.
+    """
+    return bool(operator.region) and operator.region == settings.VT_REGION
+
+
+def call_queue_for(operator: User) -> QuerySet[Call]:
+    """The part of `call_queue()` that `operator` may take: all of it, or nothing."""
+    queue = call_queue()
+    return queue if operator_serves_here(operator) else queue.none()
+
+
 def call_queue_position(*, call: Call) -> int | None:
     """1-based place of a waiting call in our queue, as told to the caller."""
     if call.state != CallState.QUEUED:

@@ -28,7 +28,7 @@ from hotline.models import (
     WrapUpOutcome,
 )
 from hotline.regions import is_withheld, region_for_number, region_for_postcode
-from hotline.selectors import call_queue, call_summary
+from hotline.selectors import call_queue_for, call_summary, operator_serves_here
 from privacy.blind_index import phone_index
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ MAX_MENU_ATTEMPTS = 2
 
 class CallNotAvailable(Exception):
     """Someone else took the call first, or the caller is no longer waiting."""
+
+
+class CallNotYours(Exception):
+    """The operator is an account of another region than the one this deployment serves."""
 
 
 class CallTransferFailed(Exception):
@@ -289,7 +293,10 @@ def _call_claim(*, call_id: int, operator: User) -> Call:
 
     A conditional UPDATE: on PostgreSQL the second of two concurrent claims waits for the
     first one's row lock, re-reads the row, finds it no longer queued and updates nothing.
+    Every way of taking a call comes through here, so here the region is checked.
     """
+    if not operator_serves_here(operator):
+        raise CallNotYours
     with transaction.atomic():
         now = timezone.now()
         won = Call.objects.filter(
@@ -345,7 +352,8 @@ def _move_caller_to_operator(call: Call, operator: User) -> None:
 
 
 def call_take(*, call: Call, operator: User) -> Call:
-    """The operator takes this call; raises CallNotAvailable if someone was first.
+    """The operator takes this call; raises CallNotAvailable if someone was first, and
+    CallNotYours if the operator is an account of another region.
 
     The REST call runs after the claim has committed, never inside it: a slow Twilio must
     not hold the row lock while other operators wait.
@@ -356,8 +364,13 @@ def call_take(*, call: Call, operator: User) -> Call:
 
 
 def call_take_next(*, operator: User) -> Call | None:
-    """The first call of our queue order that this operator can still get; None if empty."""
-    for call_id in call_queue().values_list("pk", flat=True)[:50]:
+    """The first call of our queue order that this operator can still get; None if empty.
+
+    Raises CallNotYours for an account of another region (see call_queue_for).
+    """
+    if not operator_serves_here(operator):
+        raise CallNotYours
+    for call_id in call_queue_for(operator).values_list("pk", flat=True)[:50]:
         try:
             call = _call_claim(call_id=call_id, operator=operator)
         except CallNotAvailable:
@@ -427,7 +440,7 @@ _KIND_OF_STATE: dict[str, CallEventKind] = {
 }
 
 
-class CallNotYours(Exception):
+class CallTakenBySomeoneElse(Exception):
     """Only the operator who took a call records its intake or its wrap-up."""
 
 
@@ -455,7 +468,7 @@ def call_link_contact(*, call_id: int, contact_id: int, by: User) -> Call:
     (its `also`), so the case and the link commit together or not at all."""
     call = Call.objects.select_for_update().get(pk=call_id)
     if call.operator_id != by.pk:
-        raise CallNotYours
+        raise CallTakenBySomeoneElse
     if call.contact_id == contact_id:
         return call
     call.contact_id = contact_id
@@ -480,7 +493,7 @@ def call_wrap_up(*, call_id: int, outcome: str, by: User) -> Call:
     with transaction.atomic():
         call = Call.objects.select_for_update().get(pk=call_id)
         if call.operator_id != by.pk:
-            raise CallNotYours
+            raise CallTakenBySomeoneElse
         if call.contact_id is not None:
             raise WrapUpRefused(_("Voor dit gesprek is al een intake vastgelegd."))
         if call.wrap_up_outcome:

@@ -8,11 +8,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
+
+from hotline.webhook_input import webhook_input_problem
 
 security_log = logging.getLogger("veiligthuis.security")
 
@@ -37,12 +44,9 @@ def signature_is_valid(request: HttpRequest) -> bool:
     return validator.validate(signed_url(request), request.POST, signature)
 
 
-def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """POST only, signature checked before the view runs; a refusal writes nothing.
-
-    No CSRF token (Twilio has none; the signature is stronger) and no cache.
-    """
-
+def _signed_webhook(
+    view: Callable[..., HttpResponse], *, check_input: bool
+) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not signature_is_valid(request):
@@ -52,9 +56,33 @@ def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
                 "twilio webhook refused: bad or missing signature path=%s", request.path
             )
             return HttpResponseForbidden("invalid signature", content_type="text/plain")
+        problem = webhook_input_problem(request.POST) if check_input else ""
+        if problem:
+            security_log.warning(
+                "twilio webhook refused: odd input path=%s field=%s",
+                request.path,
+                problem.split(":", 1)[0].removeprefix("bad "),
+            )
+            return HttpResponseBadRequest(problem, content_type="text/plain")
         return view(request, *args, **kwargs)
 
     return csrf_exempt(never_cache(require_POST(wrapped)))
+
+
+def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """POST only, signature checked before the view runs; a refusal writes nothing.
+
+    Then the fields the views read are checked (hotline.webhook_input): odd input is a
+    400 naming the field, before anything is stored. No CSRF token (Twilio has none;
+    the signature is stronger) and no cache.
+    """
+    return _signed_webhook(view, check_input=True)
+
+
+def twilio_fallback_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """`twilio_webhook` without the input check, for the fallback: it reads and stores
+    nothing, and is the caller's last line, so no field may keep a caller from it."""
+    return _signed_webhook(view, check_input=False)
 
 
 def twiml(document: str) -> HttpResponse:

@@ -15,7 +15,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from accounts.roles import ANSWER_HOTLINE
-from accounts.security import permission_required
+from accounts.security import log_refusal, permission_required
 from cases.codes import CallerChoice
 from cases.models import Case, Contact
 from hotline import callbacks, services, twilio_rest, twiml
@@ -30,8 +30,9 @@ from hotline.prompts import (
 )
 from hotline.regions import transfer_number_for
 from hotline.selectors import call_by_sid, call_queue_position, call_summary
-from hotline.signature import twilio_webhook
+from hotline.signature import twilio_fallback_webhook, twilio_webhook
 from hotline.signature import twiml as twiml_response
+from hotline.webhook_input import query_id, sequence_number
 from privacy.gate import protected_record
 
 logger = logging.getLogger(__name__)
@@ -169,14 +170,12 @@ def queue_result(request: HttpRequest) -> HttpResponse:
 
 @twilio_webhook
 def status(request: HttpRequest) -> HttpResponse:
-    raw_sequence = request.POST.get("SequenceNumber", "").strip()
-    if raw_sequence and not raw_sequence.isdigit():
-        return HttpResponse("bad SequenceNumber", status=400, content_type="text/plain")
+    # The decorator checked SequenceNumber (digits, within an IntegerField).
     try:
         services.call_status_record(
             sid=request.POST.get("CallSid", ""),
             status=request.POST.get("CallStatus", ""),
-            sequence=int(raw_sequence) if raw_sequence else None,
+            sequence=sequence_number(request.POST.get("SequenceNumber", "")),
         )
     except ValueError:
         return HttpResponse("unknown CallStatus", status=400, content_type="text/plain")
@@ -185,10 +184,10 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @twilio_webhook
 def connect(request: HttpRequest) -> HttpResponse:
-    raw_id = request.GET.get("call", "")
-    if not raw_id.isdigit():
+    call_id = query_id(request.GET.get("call", ""))
+    if call_id is None:
         return HttpResponse("call missing", status=400, content_type="text/plain")
-    call = Call.objects.filter(pk=int(raw_id), sid=request.POST.get("CallSid", "")).first()
+    call = Call.objects.filter(pk=call_id, sid=request.POST.get("CallSid", "")).first()
     if call is None:
         return HttpResponse("unknown call", status=404, content_type="text/plain")
     if request.GET.get("step") == "after":
@@ -213,7 +212,7 @@ def connect(request: HttpRequest) -> HttpResponse:
     )
 
 
-@twilio_webhook
+@twilio_fallback_webhook
 def fallback(request: HttpRequest) -> HttpResponse:
     """Twilio calls this when the primary URL fails. Static: no database, no Redis."""
     return twiml_response(twiml.backup())
@@ -226,12 +225,23 @@ def _taken_response(call: Call) -> JsonResponse:
     return JsonResponse({"call": call_summary(call)})
 
 
+def _not_your_region(request: HttpRequest) -> JsonResponse:
+    """An account of another region tried to take a call of this deployment's queue."""
+    region = getattr(request.user, "region", "")
+    log_refusal(request, reason=f"operator of region {region!r} takes a call")
+    return JsonResponse(
+        {"error": _("Je kunt alleen gesprekken van je eigen regio aannemen.")}, status=403
+    )
+
+
 @require_POST
 @permission_required(ANSWER_HOTLINE)
 def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
     call = get_object_or_404(Call, pk=call_id)
     try:
         call = services.call_take(call=call, operator=request.user)
+    except services.CallNotYours:
+        return _not_your_region(request)
     except services.CallNotAvailable:
         return JsonResponse(
             {"error": _("Dit gesprek is al aangenomen door een collega of wacht niet meer.")},
@@ -250,6 +260,8 @@ def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
 def take_next(request: HttpRequest) -> JsonResponse:
     try:
         call = services.call_take_next(operator=request.user)
+    except services.CallNotYours:
+        return _not_your_region(request)
     except services.CallTransferFailed:
         return JsonResponse(
             {"error": _("Doorverbinden is mislukt; het gesprek staat weer in de wachtrij.")},
@@ -325,11 +337,11 @@ def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 
 def _callback_response(request: HttpRequest) -> tuple[Callback | None, HttpResponse | None]:
-    raw_id = request.GET.get("callback", "")
-    if not raw_id.isdigit():
+    callback_id = query_id(request.GET.get("callback", ""))
+    if callback_id is None:
         return None, HttpResponse("callback missing", status=400, content_type="text/plain")
     callback = callbacks.callback_for_webhook(
-        callback_id=int(raw_id), sid=request.POST.get("CallSid", "")
+        callback_id=callback_id, sid=request.POST.get("CallSid", "")
     )
     if callback is None:
         return None, HttpResponse("unknown callback", status=404, content_type="text/plain")
@@ -345,14 +357,11 @@ def callback(request: HttpRequest) -> HttpResponse:
     language = "en" if found.contact.language == "en" else "nl"
     step = request.GET.get("step", "")
     if step == "status":
-        raw_sequence = request.POST.get("SequenceNumber", "").strip()
-        if raw_sequence and not raw_sequence.isdigit():
-            return HttpResponse("bad SequenceNumber", status=400, content_type="text/plain")
         try:
             callbacks.callback_status_record(
                 callback=found,
                 status=request.POST.get("CallStatus", ""),
-                sequence=int(raw_sequence) if raw_sequence else None,
+                sequence=sequence_number(request.POST.get("SequenceNumber", "")),
             )
         except ValueError:
             return HttpResponse("unknown CallStatus", status=400, content_type="text/plain")

@@ -24,6 +24,9 @@ SCHEDULE: list[Job] = [
     Job("purge_online_drafts", every_seconds=15 * 60),
     Job("clearsessions", every_seconds=60 * 60),
     Job("prune_outbox", every_seconds=24 * 60 * 60),
+    # The access log's head, outside the database: verify_access_log checks against it
+    # that no rows were cut off at the end. Minutes between exports are what can go unseen.
+    Job("export_access_log_head", every_seconds=5 * 60),
     # Files past their retention term, and caller numbers past theirs.
     Job("purge_expired", every_seconds=24 * 60 * 60),
 ]

@@ -11,7 +11,8 @@ with the record on the case. An informant who is not the reporter is owed nothin
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -87,7 +88,10 @@ def _refuse(task: FeedbackTask | None, *, by: User, what: str, message: str) -> 
     raise FeedbackRefused(message)
 
 
-def _refusals_are_logged(func):  # type: ignore[no-untyped-def]
+_Action = TypeVar("_Action", bound=Callable[..., "FeedbackLetter"])
+
+
+def _refusals_are_logged(func: _Action) -> _Action:
     """Log a refusal in the access log after its transaction has rolled back."""
 
     @functools.wraps(func)
@@ -105,7 +109,8 @@ def _refusals_are_logged(func):  # type: ignore[no-untyped-def]
             )
             raise
 
-    return wrapper
+    # functools.wraps keeps the name and signature; callers keep func's checked parameters.
+    return cast(_Action, wrapper)
 
 
 def _check_task(task: FeedbackTask, *, by: User, what: str) -> None:

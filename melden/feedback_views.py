@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import SUPERVISE, WORK_CASES
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases.access import case_view
 from cases.models import Case, FeedbackTask
 from melden import feedback
@@ -44,8 +46,8 @@ class FeedbackForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": 5000}),
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}  # Form.clean returns cleaned_data, never None
         if data.get("reporter_has_role") and not (data.get("safety_conditions") or "").strip():
             self.add_error(
                 "safety_conditions", _("Noem de voorwaarden waarin de melder een rol heeft.")
@@ -109,7 +111,7 @@ def feedback_compose(request: HttpRequest, case: Case, task_id: int) -> HttpResp
     try:
         feedback.feedback_compose(
             task=task,
-            by=request.user,  # type: ignore[arg-type]
+            by=staff_user(request),
             followup_started=form.cleaned_data["followup_started"] == "yes",
             handover_parties=form.cleaned_data["handover_parties"],
             reporter_has_role=form.cleaned_data["reporter_has_role"],
@@ -129,7 +131,7 @@ def feedback_compose(request: HttpRequest, case: Case, task_id: int) -> HttpResp
 def feedback_approve(request: HttpRequest, case: Case, task_id: int) -> HttpResponse:
     task = _task(case, task_id)
     try:
-        feedback.feedback_approve(task=task, by=request.user)  # type: ignore[arg-type]
+        feedback.feedback_approve(task=task, by=staff_user(request))
     except feedback.FeedbackRefused as refusal:
         messages.error(request, str(refusal))
     else:

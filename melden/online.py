@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
@@ -214,8 +215,26 @@ def needs_advice_page(draft: OnlineReportDraft) -> bool:
 # --- rate limits per address ---------------------------------------------------------------------
 
 
+def rate_limit_group(address: str) -> str:
+    """Whom one rate-limit counter counts: an IPv4 address, or an IPv6 /64.
+
+    One subscriber gets a whole /64 (at least) and picks any address in it, so counting
+    IPv6 per address would give one sender 2^64 counters.
+    """
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address or "unknown"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 def rate_limited(request: HttpRequest, kind: str) -> bool:
-    """Count one `kind` ("post" or "submit") for the caller's address in this hour.
+    """Count one `kind` ("post" or "submit") for the caller's address in this hour
+    (an IPv6 caller's /64: rate_limit_group).
 
     The address is kept in the cache only as a keyed hash. When the cache is down a report
     is let through: better one spammer too many than one report lost.
@@ -225,7 +244,8 @@ def rate_limited(request: HttpRequest, kind: str) -> bool:
         "submit": settings.ONLINE_REPORT_SUBMISSIONS_PER_HOUR,
     }[kind]
     hour = int(timezone.now().timestamp() // 3600)
-    address = salted_hmac("online-report-rate", client_ip(request) or "unknown").hexdigest()
+    group = rate_limit_group(client_ip(request))
+    address = salted_hmac("online-report-rate", group).hexdigest()
     key = f"online-report:{kind}:{address[:32]}:{hour}"
     try:
         cache.add(key, 0, timeout=3600)

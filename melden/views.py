@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -261,7 +263,36 @@ def discard(request: HttpRequest) -> HttpResponse:
 @public_page
 @require_POST
 def quick_exit(request: HttpRequest) -> HttpResponse:
-    """Sent by the quick-exit button as it leaves: destroy the draft and the session."""
+    """Sent by the quick-exit button as it leaves: destroy the draft and the session, and
+    tell the browser to forget every cookie, the cache and storage of this site."""
     online.draft_discard(request)
     request.session.flush()
-    return HttpResponse(status=204)
+    response = HttpResponse(status=204)
+    _forget_every_cookie(request, response)
+    return response
+
+
+# Browsers that know Clear-Site-Data drop this origin's cookies (those of its whole site),
+# cache and storage; the deletions below are for those that do not.
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
+def _forget_every_cookie(request: HttpRequest, response: HttpResponse) -> None:
+    """Expire every cookie this site sets (each with its own path and domain), and any
+    other the browser sent along."""
+    ours = {
+        settings.SESSION_COOKIE_NAME: (
+            settings.SESSION_COOKIE_PATH,
+            settings.SESSION_COOKIE_DOMAIN,
+        ),
+        settings.CSRF_COOKIE_NAME: (settings.CSRF_COOKIE_PATH, settings.CSRF_COOKIE_DOMAIN),
+        settings.LANGUAGE_COOKIE_NAME: (
+            settings.LANGUAGE_COOKIE_PATH,
+            settings.LANGUAGE_COOKIE_DOMAIN,
+        ),
+        CookieStorage.cookie_name: ("/", settings.SESSION_COOKIE_DOMAIN),
+    }
+    for name in set(ours) | set(request.COOKIES):
+        path, domain = ours.get(name, ("/", None))
+        response.delete_cookie(name, path=path, domain=domain, samesite="Lax")
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA

@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.security import client_ip
-from privacy.models import AccessLogEntry
+from privacy.chain import GENESIS_HASH, ChainKey, newest_key
+from privacy.models import AccessLogAnchor, AccessLogEntry
 
-GENESIS_HASH = "0" * 64
+__all__ = ["GENESIS_HASH", "access_record", "access_record_request", "target_of"]
 # Any constant works; it only has to be the same for every writer of the log.
 _CHAIN_LOCK_ID = 7513
 
@@ -42,6 +43,22 @@ def _normalise_ip(address: str | None) -> str | None:
         return None
 
 
+def _seal_legacy_rows(last_seq: int | None, last_hash: str, key: ChainKey) -> None:
+    """The cut-over, once: seal the rows from before the keyed chain under an anchor.
+
+    Those rows keep their plain SHA-256 links (the table refuses UPDATE); the anchor's HMAC
+    over the last one's hash is what anyone rewriting them can no longer recompute. Runs
+    inside the append's transaction, under the chain lock.
+    """
+    if AccessLogAnchor.objects.exists():
+        return
+    anchor = AccessLogAnchor(
+        seq=last_seq or 0, entry_hash=last_hash, key_id=key.key_id, sealed_at=timezone.now()
+    )
+    anchor.mac = anchor.compute_mac()
+    anchor.save(force_insert=True)
+
+
 def target_of(obj: models.Model) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
@@ -58,11 +75,23 @@ def access_record(
     on_behalf_of: str = "",
     role: str | None = None,
 ) -> AccessLogEntry:
-    """Append one row to the hash-chained access log."""
+    """Append one row to the hash-chained access log, linked under the newest key.
+
+    For identified users and systems only (NEN 7513): a request that proves no identity
+    is refused without a row (privacy.strangers).
+    """
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    key = newest_key()
     with transaction.atomic():
         _lock_chain()
-        last = AccessLogEntry.objects.order_by("-seq").values_list("entry_hash", flat=True).first()
+        last = (
+            AccessLogEntry.objects.order_by("-seq")
+            .values_list("seq", "entry_hash", "key_id")
+            .first()
+        )
+        last_seq, last_hash, last_key_id = last if last is not None else (None, GENESIS_HASH, "")
+        if not last_key_id:
+            _seal_legacy_rows(last_seq, last_hash, key)
         entry = AccessLogEntry(
             at=timezone.now(),
             actor_id=actor.pk if is_user else None,  # type: ignore[union-attr]
@@ -75,7 +104,8 @@ def access_record(
             ip_address=_normalise_ip(ip_address),
             allowed=allowed,
             reason=reason[:200],
-            previous_hash=last or GENESIS_HASH,
+            previous_hash=last_hash,
+            key_id=key.key_id,
         )
         entry.entry_hash = entry.compute_hash()
         entry.save()

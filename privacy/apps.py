@@ -15,6 +15,11 @@ class PrivacyConfig(AppConfig):
         # accounts reports refused pages; the access log is written here (accounts does
         # not import privacy).
         access_refused.connect(page_refused, dispatch_uid="privacy.page_refused")
+        # ... and changes made to a member's account by someone else (authenticator reset).
+        from accounts.services import staff_account_changed
+        from privacy.staff_audit import staff_account_changed as log_staff_change
+
+        staff_account_changed.connect(log_staff_change, dispatch_uid="privacy.staff_changed")
         # Each app registers its retention policies in <app>/retention.py, as with admin.py.
         autodiscover_modules("retention")
         # ... and in <app>/person_lookup.py the resolvers behind inspection exports.

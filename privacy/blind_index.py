@@ -8,6 +8,7 @@ the kind as domain separation, so equal values match and nothing can be read bac
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import re
@@ -20,6 +21,11 @@ PHONE = "phone"
 BSN = "bsn"
 ADDRESS = "address"
 NAME = "name"
+# Search: a postcode with its house number (any addition: "2511 AB 12" finds 12-A), a
+# postcode alone, a date of birth. Each its own kind, so no two kinds ever share a hash.
+POSTCODE_HOUSE = "postcode_house"
+POSTCODE = "postcode"
+DATE_OF_BIRTH = "dob"
 
 # Twilio's ways of saying the number was withheld.
 WITHHELD_NUMBERS = {"", "anonymous", "unknown", "private", "restricted", "+266696687"}
@@ -70,15 +76,35 @@ def normalise_bsn(raw: str) -> str:
     return re.sub(r"[\s.\-]", "", raw).zfill(9)
 
 
-def normalise_address(postcode: str, house_number: str, addition: str = "") -> str:
-    code = re.sub(r"\s", "", postcode or "").upper()
+def normalise_postcode(raw: str) -> str:
+    code = re.sub(r"\s", "", raw or "").upper()
     if not re.fullmatch(r"[1-9]\d{3}[A-Z]{2}", code):
         raise NotIndexable("not a Dutch postcode")
+    return code
+
+
+def normalise_postcode_house(postcode: str, house_number: str | int) -> str:
+    """Postcode and house number without the addition: "2511 ab", "12-A" -> "2511AB-12"."""
+    code = normalise_postcode(postcode)
     number = re.sub(r"\D", "", str(house_number or ""))
     if not number:
         raise NotIndexable("no house number")
+    return f"{code}-{int(number)}"
+
+
+def normalise_address(postcode: str, house_number: str, addition: str = "") -> str:
     suffix = re.sub(r"[^A-Za-z0-9]", "", addition or "").upper()
-    return f"{code}-{int(number)}" + (f"-{suffix}" if suffix else "")
+    return normalise_postcode_house(postcode, house_number) + (f"-{suffix}" if suffix else "")
+
+
+def normalise_date_of_birth(value: datetime.date | str | None) -> str:
+    """A date (or its ISO form, as stored) as YYYY-MM-DD."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    try:
+        return datetime.date.fromisoformat((value or "").strip()).isoformat()
+    except ValueError:
+        raise NotIndexable("not a date") from None
 
 
 def normalise_name(raw: str) -> str:
@@ -115,5 +141,26 @@ def address_index(postcode: str, house_number: str, addition: str = "") -> str:
 def name_index(raw: str) -> str:
     try:
         return blind_index(NAME, normalise_name(raw))
+    except NotIndexable:
+        return ""
+
+
+def postcode_house_index(postcode: str, house_number: str | int) -> str:
+    try:
+        return blind_index(POSTCODE_HOUSE, normalise_postcode_house(postcode, house_number))
+    except NotIndexable:
+        return ""
+
+
+def postcode_index(postcode: str) -> str:
+    try:
+        return blind_index(POSTCODE, normalise_postcode(postcode))
+    except NotIndexable:
+        return ""
+
+
+def date_of_birth_index(value: datetime.date | str | None) -> str:
+    try:
+        return blind_index(DATE_OF_BIRTH, normalise_date_of_birth(value))
     except NotIndexable:
         return ""

@@ -49,6 +49,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from accounts.security import client_ip, log_refusal, security_log_line
 from privacy.access_log import access_record, access_record_request
 from privacy.models import AccessLogEntry
+from privacy.strangers import stranger_line_allowed
 
 M = TypeVar("M", bound=models.Model)
 
@@ -72,12 +73,15 @@ def protected_record(
     refused_log_reason: str = "case outside need-to-know",
     missing_reason: str | None = None,
     logged_as: Callable[[M], models.Model] | None = None,
+    hide_existence: bool = False,
 ) -> M:
     """The record `pk` if `visible` holds it, with the access logged; otherwise a logged
     refusal: 403 when it exists outside need-to-know, 404 when it does not exist.
 
     `action` None means "view" for GET and "change" otherwise. `logged_as` maps the record
-    to the one the log is about (a contact to its case).
+    to the one the log is about (a contact to its case). `hide_existence` answers 404 for
+    a record outside need-to-know too, for users outside the organisation (partners) who
+    must not learn that an id exists; the refusal is logged exactly as with 403.
     """
     action = _action_for(request, action)
     record = visible.filter(pk=pk).first()
@@ -102,6 +106,8 @@ def protected_record(
         request, action=action, target=refused, allowed=False, reason=refused_reason
     )
     log_refusal(request, reason=refused_log_reason, page_row=False)
+    if hide_existence:
+        raise Http404
     raise PermissionDenied
 
 
@@ -198,11 +204,21 @@ def refusal_record(
     view: str,
     method: str = "",
     action: str = "view",
-) -> AccessLogEntry:
-    """A refusal without a request (a websocket handshake): the row and the security line."""
+) -> AccessLogEntry | None:
+    """A refusal without a request (a websocket handshake): the row and the security line.
+
+    A stranger (no logged-in user) gets no row, only a rate-limited security line
+    (privacy.strangers): the access log is for identified users and systems.
+    """
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    if not is_user:
+        if stranger_line_allowed(ip):
+            security_log_line(
+                user_id=None, role="anonymous", view=view, method=method, ip=ip, reason=reason
+            )
+        return None
     entry = access_record(
-        actor=actor if is_user else None,
+        actor=actor,
         action=action,
         target_type=target_type,
         target_id=target_id,
@@ -211,8 +227,8 @@ def refusal_record(
         ip_address=ip or None,
     )
     security_log_line(
-        user_id=actor.pk if is_user else None,
-        role=getattr(actor, "role", "anonymous") if is_user else "anonymous",
+        user_id=actor.pk,
+        role=getattr(actor, "role", "anonymous"),
         view=view,
         method=method,
         ip=ip,
@@ -224,11 +240,15 @@ def refusal_record(
 def page_refused(
     sender: Any, *, request: HttpRequest, reason: str, view_name: str, **_: Any
 ) -> None:
-    """Receiver of accounts.security.access_refused: the refused row for the page."""
+    """Receiver of accounts.security.access_refused: the refused row for the page.
+
+    None for a stranger (no logged-in user): log_refusal's security line is all there is.
+    """
     user = getattr(request, "user", None)
-    is_user = user is not None and getattr(user, "is_authenticated", False)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
     access_record(
-        actor=user if is_user else None,
+        actor=user,
         action="view",
         target_type="page",
         target_id=view_name,

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from privacy.chain import key_by_id, keyed_link, legacy_link
 from privacy.renamed_labels import target_type_and_old_names
+
+
+class UnknownChainKey(Exception):
+    """A row or anchor names a key id that ACCESS_LOG_KEYS no longer (or never) held."""
 
 
 class AppendOnlyError(Exception):
@@ -33,6 +36,8 @@ class AccessLogEntry(models.Model):
 
     Rows are hash-chained: `entry_hash` covers the row's content and the previous row's
     hash, so a changed, removed or reordered row breaks the chain (verify_access_log).
+    Since the keyed chain the link is an HMAC under the ACCESS_LOG_KEYS key `key_id`
+    names (privacy.chain); rows from before have key_id "" and a plain SHA-256 link.
     """
 
     class Action(models.TextChoices):
@@ -56,6 +61,9 @@ class AccessLogEntry(models.Model):
     reason = models.CharField(_("reden"), max_length=200, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    # The id (never the key) of the ACCESS_LOG_KEYS key that linked this row; "" for rows
+    # from before the keyed chain.
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -80,6 +88,12 @@ class AccessLogEntry(models.Model):
         raise AppendOnlyError("access log rows cannot be deleted")
 
     def content(self) -> dict[str, Any]:
+        content = self._legacy_content()
+        if self.key_id:
+            content["key_id"] = self.key_id
+        return content
+
+    def _legacy_content(self) -> dict[str, Any]:
         return {
             "at": self.at.isoformat(),
             "actor_id": self.actor_id,
@@ -96,8 +110,58 @@ class AccessLogEntry(models.Model):
         }
 
     def compute_hash(self) -> str:
-        canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """The row's link: HMAC under its key, or SHA-256 for a row from before the keys."""
+        if not self.key_id:
+            return legacy_link(self.content())
+        key = key_by_id(self.key_id)
+        if key is None:
+            raise UnknownChainKey(self.key_id)
+        return keyed_link(self.content(), key)
+
+
+class AccessLogAnchor(models.Model):
+    """The cut-over to the keyed chain: the rows up to `seq` (linked with plain SHA-256,
+    which anyone can recompute) are sealed by the HMAC `mac` over the last one's hash.
+    `seq` 0 with the genesis hash: the log was empty at the cut-over. There is one anchor,
+    written once, by the first keyed append (privacy.access_log)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField()
+    entry_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
+    sealed_at = models.DateTimeField()
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("toegangslog-anker")
+        verbose_name_plural = _("toegangslog-ankers")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="privacy_one_anchor")]
+
+    def __str__(self) -> str:
+        return f"anchor at seq {self.seq}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("the access log anchor cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the access log anchor cannot be deleted")
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "anchor": self.id,
+            "seq": self.seq,
+            "entry_hash": self.entry_hash,
+            "key_id": self.key_id,
+            "sealed_at": self.sealed_at.isoformat(),
+        }
+
+    def compute_mac(self) -> str:
+        key = key_by_id(self.key_id)
+        if key is None:
+            raise UnknownChainKey(self.key_id)
+        return keyed_link(self.content(), key)
 
 
 class Tombstone(models.Model):
@@ -128,3 +192,8 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_type}:{self.target_id} {self.reference}"
+
+
+# Staff authenticators with an encrypted key live in their own module; imported here so
+# the app registry knows the model.
+from privacy.totp import StaffTOTPDevice  # noqa: E402, F401

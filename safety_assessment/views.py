@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import DECIDE_CASES, SUPERVISE, WORK_CASES
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases.access import case_for
 from cases.models import Case, State
 from cases.services import TransitionRefused
@@ -233,7 +233,7 @@ def _approvals_page(
 ) -> HttpResponse:
     language = _language()
     rows = []
-    proposals = list(selectors.proposals_awaiting(user=request.user))
+    proposals = list(selectors.proposals_awaiting(user=staff_user(request)))
     # The queue shows each proposal's reasoning: a view of each case (privacy.gate, rule 2).
     records_viewed(request, records=[proposal.case for proposal in proposals], reason="approvals")
     for proposal in proposals:
@@ -316,7 +316,7 @@ def approval_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @permission_required(SUPERVISE)
 @require_http_methods(["GET"])
 def overdue(request: HttpRequest) -> HttpResponse:
-    cases = list(selectors.cases_overdue(user=request.user))
+    cases = list(selectors.cases_overdue(user=staff_user(request)))
     list_viewed(request, list_name="safety_assessment.overdue", records=cases, reason="overdue")
     rows = [{"case": case, "deadline": selectors.deadline_of(case)} for case in cases]
     return render(

@@ -9,10 +9,13 @@ from __future__ import annotations
 import csv
 import datetime
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from cases.codes import CaseType, ContactRole, Decision, ViolenceForm
 from supervision import metrics
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 def csv_cell(value: Any) -> str:
@@ -23,7 +26,7 @@ def csv_cell(value: Any) -> str:
     return text
 
 
-def write_rows(out: TextIO, header: list[str], rows: Iterable[Iterable[Any]]) -> int:
+def write_rows(out: SupportsWrite[str], header: list[str], rows: Iterable[Iterable[Any]]) -> int:
     writer = csv.writer(out)
     writer.writerow(header)
     count = 0

@@ -158,14 +158,14 @@ def open_case_summary(*, user: User, today: datetime.date) -> dict[str, Any]:
     return row
 
 
+def with_deadline_bucket(case: Case, today: datetime.date) -> dict[str, Any]:
+    """One row of open_cases() with the bucket its deadline falls in (None: no deadline)."""
+    deadline = case.deadline  # type: ignore[attr-defined]  # open_cases() annotates it
+    return {"case": case, "bucket": metrics.deadline_bucket(deadline, today) if deadline else None}
+
+
 def with_deadline_buckets(cases: list[Case], today: datetime.date) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for case in cases:
-        deadline = case.deadline  # type: ignore[attr-defined]  # open_cases() annotates it
-        rows.append(
-            {"case": case, "bucket": metrics.deadline_bucket(deadline, today) if deadline else None}
-        )
-    return rows
+    return [with_deadline_bucket(case, today) for case in cases]
 
 
 def handovers_open(*, user: User) -> QuerySet[Handover]:

@@ -19,12 +19,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import SUPERVISE
-from accounts.security import permission_required
+from accounts.security import permission_required, staff_user
 from cases.models import Case
 from cases.services import CaseChanged
 from privacy.gate import list_viewed, protected_record
 from safety_assessment.selectors import proposals_awaiting
-from supervision import charts, exports, metrics, selectors, services
+from supervision import charts, exports, selectors, services
 from supervision.forms import CaseFilterForm, ReassignForm, StatisticsForm
 
 CASES_PER_PAGE = 50
@@ -34,7 +34,7 @@ CALL_DAYS = 14
 
 
 def _region(request: HttpRequest) -> str:
-    return request.user.region or settings.VT_REGION
+    return staff_user(request).region or settings.VT_REGION
 
 
 def _filters(request: HttpRequest) -> tuple[CaseFilterForm, selectors.CaseFilters]:
@@ -78,7 +78,7 @@ def _call_charts(region: str, today: datetime.date, threshold: int) -> dict[str,
 
 
 def _backlog_chart(request: HttpRequest, today: datetime.date) -> Any:
-    rows = selectors.backlog(user=request.user, today=today, days=BACKLOG_DAYS)
+    rows = selectors.backlog(user=staff_user(request), today=today, days=BACKLOG_DAYS)
     return charts.line_chart(
         title=_("Werkvoorraad per dag, laatste %(n)s dagen") % {"n": BACKLOG_DAYS},
         labels=[formats.date_format(row["day"], "j-n") for row in rows],
@@ -102,7 +102,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     threshold = settings.SERVICE_LEVEL_SECONDS
     form, filters = _filters(request)
     page = Paginator(
-        selectors.open_cases(user=request.user, filters=filters), CASES_PER_PAGE
+        selectors.open_cases(user=staff_user(request), filters=filters), CASES_PER_PAGE
     ).get_page(request.GET.get("page"))
     # The list shows references, states and deadlines, no personal content: one access
     # log row for the page (with its filters) rather than one per reference shown.
@@ -112,9 +112,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         target_id=page.number,
         reason=f"supervisor overview: {filters.describe()}",
     )
-    approvals, more_approvals = _short(proposals_awaiting(user=request.user))
-    handovers, more_handovers = _short(selectors.handovers_open(user=request.user))
-    monitoring, more_monitoring = _short(selectors.monitoring_due(user=request.user, today=today))
+    approvals, more_approvals = _short(proposals_awaiting(user=staff_user(request)))
+    handovers, more_handovers = _short(selectors.handovers_open(user=staff_user(request)))
+    monitoring, more_monitoring = _short(
+        selectors.monitoring_due(user=staff_user(request), today=today)
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -122,15 +124,17 @@ def overview(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": selectors.with_deadline_buckets(list(page.object_list), today),
         "query": query.urlencode(),
-        "summary": selectors.open_case_summary(user=request.user, today=today),
+        "summary": selectors.open_case_summary(user=staff_user(request), today=today),
         "approvals": approvals,
         "more_approvals": more_approvals,
         "handovers": handovers,
         "more_handovers": more_handovers,
         "monitoring": monitoring,
         "more_monitoring": more_monitoring,
-        "acute": list(selectors.acute_open(user=request.user)[:SHORT_LIST]),
-        "acute_cleared": list(selectors.acute_cleared(user=request.user, now=now)[:SHORT_LIST]),
+        "acute": list(selectors.acute_open(user=staff_user(request))[:SHORT_LIST]),
+        "acute_cleared": list(
+            selectors.acute_cleared(user=staff_user(request), now=now)[:SHORT_LIST]
+        ),
         "backlog_chart": _backlog_chart(request, today),
         "live": selectors.live_figures(region=region, now=now, threshold_seconds=threshold),
         "today": today,
@@ -163,7 +167,7 @@ def export(request: HttpRequest, list_name: str) -> HttpResponse:
     if list_name not in EXPORTS:
         raise Http404
     today = timezone.localdate()
-    user = request.user
+    user = staff_user(request)
     description = "all"
     if list_name == "cases":
         form, filters = _filters(request)
@@ -176,10 +180,7 @@ def export(request: HttpRequest, list_name: str) -> HttpResponse:
         description = filters.describe()
         cases = selectors.open_cases(user=user, filters=filters).iterator(chunk_size=2000)
         header, rows = exports.open_case_rows(
-            {"case": case, "bucket": metrics.deadline_bucket(case.deadline, today)}
-            if case.deadline
-            else {"case": case, "bucket": None}
-            for case in cases
+            selectors.with_deadline_bucket(case, today) for case in cases
         )
     elif list_name == "approvals":
         header, rows = exports.approval_rows(proposals_awaiting(user=user))
@@ -210,7 +211,7 @@ def _statistics_form(request: HttpRequest) -> StatisticsForm | None:
     # The documented query string uses from/to; the form's own fields are start/end.
     for alias, name in (("from", "start"), ("to", "end")):
         if alias in data and name not in data:
-            data[name] = data[alias]
+            data[name] = data.get(alias, "")  # the last value, as data[alias]
     return StatisticsForm(data)
 
 
@@ -274,7 +275,7 @@ def reassign(request: HttpRequest, case_id: int) -> HttpResponse:
             try:
                 services.case_reassign(
                     case_id=case.pk,
-                    by=request.user,
+                    by=staff_user(request),
                     assigned_to=form.cleaned_data["assigned_to"],
                     team=form.cleaned_data["team"],
                     expected_version=form.cleaned_data["version"],

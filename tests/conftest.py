@@ -7,9 +7,9 @@ import os
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
+from accounts.devices import totp_device_model
 from accounts.management.commands.totp_code import current_code
 from accounts.models import User
 from accounts.services import staff_create
@@ -38,7 +38,7 @@ def make_staff(username: str, role: str, team: str = "Team Centrum") -> User:
 
 
 def code_for(user: User) -> str:
-    return current_code(TOTPDevice.objects.get(user=user))
+    return current_code(totp_device_model().objects.get(user=user, confirmed=True))
 
 
 def log_in_fully(client: Client, user: User) -> Client:
@@ -50,6 +50,15 @@ def log_in_fully(client: Client, user: User) -> Client:
     response = client.post(reverse("accounts:token"), {"token": code_for(user)})
     assert response.status_code == 302, response.content
     return client
+
+
+@pytest.fixture(autouse=True)
+def own_stranger_refusal_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no refusals counted against its address (privacy.strangers):
+    the limit is per minute, and many tests are refused from 127.0.0.1 within one."""
+    import uuid
+
+    monkeypatch.setattr("privacy.strangers._KEY_PREFIX", f"stranger-refusals-{uuid.uuid4().hex}")
 
 
 @pytest.fixture

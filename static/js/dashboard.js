@@ -108,12 +108,13 @@ function applyEvent(event, live) {
       announce(format(T.new_alert, { reference: p.reference }), true);
     }
     state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: p.reason });
-  } else if (kind === "case.created" || kind === "case.changed") {
-    if (kind === "case.changed" && p.action === "report_added" && p.assigned_to_id === myId) {
-      // A new report about a family whose case is mine: tell me, whoever took it.
-      state.notices.set(p.case_id, { case_id: p.case_id, reference: p.reference });
-      if (live) announce(format(T.report_added, { reference: p.reference }), true);
-    }
+  }
+  if (kind === "case.changed" && p.action === "report_added" && p.assigned_to_id === myId) {
+    // A new report about a family whose case is mine: tell me, whoever took it.
+    state.notices.set(p.case_id, { case_id: p.case_id, reference: p.reference });
+    if (live) announce(format(T.report_added, { reference: p.reference }), true);
+  }
+  if (kind === "case.created" || kind === "case.changed" || kind === "acute.alert") {
     if (p.acute && p.state !== "closed") {
       if (!state.alerts.has(p.case_id)) {
         state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: "acute" });
@@ -121,7 +122,9 @@ function applyEvent(event, live) {
     } else {
       state.alerts.delete(p.case_id);
     }
-    if (kind === "case.created" && p.channel === "online") {
+    // A new online report is announced by case.created, or by acute.alert when it was
+    // acute from the start (one event per case action: events/catalogue.py).
+    if ((kind === "case.created" || kind === "acute.alert") && p.channel === "online") {
       state.reports.set(p.case_id, p);
       if (live) announce(format(T.new_report, { reference: p.reference }));
     } else if (state.reports.has(p.case_id)) {
@@ -223,7 +226,10 @@ function connect() {
 async function checkSession() {
   // A refused handshake looks like a dead server; a redirect to the login tells them apart.
   try {
-    const response = await fetch(location.href, { redirect: "manual" });
+    const response = await fetch(location.href, {
+      redirect: "manual",
+      headers: { "X-Background-Poll": "1" }, // a check, not activity
+    });
     if (response.type === "opaqueredirect") location.reload();
   } catch {
     // The server is down: keep trying to reconnect.
@@ -471,6 +477,8 @@ async function post(url, body) {
     location.reload(); // logged out: the login page
     return null;
   }
+  // The operator's own action counts as activity: the idle warning (idle_warning.js) restarts.
+  if (response.ok) document.dispatchEvent(new CustomEvent("vt:session-extended"));
   let data = {};
   try {
     data = await response.json();
@@ -564,6 +572,8 @@ for (const type of ["keydown", "pointerdown", "pointermove", "wheel", "touchstar
 setInterval(() => {
   // Only someone who touched keyboard or mouse in the last minute keeps the session alive;
   // a dashboard left alone times out like any other page.
+  // The heartbeat is the operator's own activity, so it does extend the session (and
+  // post() tells the page's idle warning so).
   if (Date.now() - lastActivity < HEARTBEAT_MS) post(root.dataset.heartbeatUrl).catch(() => {});
 }, HEARTBEAT_MS);
 

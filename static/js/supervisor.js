@@ -45,7 +45,8 @@ async function refresh() {
   try {
     const response = await fetch(section.dataset.liveUrl, {
       credentials: "same-origin",
-      headers: { "X-Requested-With": "fetch" },
+      // A timer's request, not the supervisor at work: it must not keep the session alive.
+      headers: { "X-Requested-With": "fetch", "X-Background-Poll": "1" },
       redirect: "manual",
     });
     if (response.type === "opaqueredirect") {

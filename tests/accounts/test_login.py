@@ -176,7 +176,7 @@ def test_a_login_redirects_only_to_our_own_pages(client, operator):
 
 @pytest.mark.django_db
 def test_a_user_without_an_authenticator_cannot_get_past_the_code_page(client, operator):
-    operator.totpdevice_set.all().delete()
+    operator.stafftotpdevice_set.all().delete()
     password_only(client, operator)
     response = client.get(reverse("accounts:token"))
     assert "nog geen authenticator-app ingesteld" in response.content.decode()

@@ -32,5 +32,6 @@ def test_an_action_writes_one_audit_entry_and_one_event(operator):
     assert OutboxEvent.objects.count() == events + 1
     assert AccessLogEntry.objects.count() == entries + 1
     entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert entry is not None
     assert entry.reason == "transitioned:start_assessment"
     assert Case.objects.get(pk=case.pk).version == case.version + 1

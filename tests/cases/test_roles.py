@@ -41,6 +41,7 @@ def test_the_ivr_menu_offers_every_choice_once_and_reads_them_in_key_order():
 
 def test_the_call_model_stores_the_menu_vocabulary():
     field = Call._meta.get_field("role")
+    assert field.choices is not None
     assert list(field.choices) == list(CallerChoice.choices)
     assert field.default == CallerChoice.UNKNOWN
 

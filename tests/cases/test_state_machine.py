@@ -121,6 +121,7 @@ def test_conditions_and_follow_up_can_be_handed_over_or_closed(operator, supervi
 def test_an_investigation_gets_a_ten_week_deadline_and_returns_to_decision(operator, supervisor):
     case = decided(register_case(operator), operator, supervisor, Decision.INVESTIGATION)
     assert case.state == State.INVESTIGATION
+    assert case.investigation_due is not None and case.decided_at is not None
     assert (case.investigation_due - case.decided_at.date()).days == 70
     case = case_finish_investigation(case_id=case.pk, by=operator, reason="Onderzoek afgerond.")
     assert case.state == State.DECISION
@@ -159,13 +160,16 @@ def test_a_new_report_reopens_a_closed_case(operator, supervisor):
     case.refresh_from_db()
     assert case.state == State.INTAKE
     assert case.decision == ""
-    assert case.transitions.last().name == "reopen"
+    transition = case.transitions.last()
+    assert transition is not None
+    assert transition.name == "reopen"
 
 
 def test_an_unsafe_monitoring_outcome_reopens_the_case(operator, supervisor):
     case = decided(register_case(operator), operator, supervisor, Decision.HANDOVER_LOCAL)
     case_accept_handover(case_id=case.pk, by=operator)
     contact = case.monitoring_contacts.first()
+    assert contact is not None
     case = case_monitoring_contact_done(
         case_id=case.pk,
         contact_id=contact.pk,
@@ -181,7 +185,9 @@ def test_advice_can_become_a_report(operator, why):
     case = case_convert_to_report(case_id=case.pk, by=operator, conversion_reason=why)
     assert case.case_type == CaseType.REPORT
     assert case.conversion_reason == why
-    assert case.transitions.last().name == "convert_to_report"
+    transition = case.transitions.last()
+    assert transition is not None
+    assert transition.name == "convert_to_report"
 
 
 def test_feedback_is_owed_to_a_professional_after_the_decision_and_the_investigation(
@@ -213,7 +219,9 @@ def test_every_action_is_announced_once_and_audited_once_with_its_kind(operator,
         "assessment_decided:veilig-thuis v1",
         "decided:handover_local",
     ]
-    payload = OutboxEvent.objects.filter(kind="case.changed").last().payload
+    event = OutboxEvent.objects.filter(kind="case.changed").last()
+    assert event is not None
+    payload = event.payload
     assert payload["action"] == "decided"
     assert set(payload) == {
         "action",

@@ -168,12 +168,11 @@ def test_a_case_that_does_not_exist_is_a_404(operator_client):
 
 
 def test_someone_without_a_role_is_refused_the_intake(django_user_model):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+    from accounts.devices import totp_device_model
     from tests.conftest import PASSWORD
 
     stranger = django_user_model.objects.create_user("vreemde", password=PASSWORD)
-    TOTPDevice.objects.create(user=stranger, name="x", confirmed=True)
+    totp_device_model().objects.create(user=stranger, name="x", confirmed=True)
     client = log_in_fully(Client(), stranger)
     response = client.post("/cases/new/", intake_post())
     assert response.status_code == 403

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from config.env import generate_dev_key, generate_dev_secret, is_development_value
+from config.env import (
+    generate_dev_key,
+    generate_dev_keyring,
+    generate_dev_secret,
+    is_development_value,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +35,8 @@ def production_environment(**overrides: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": "p" * 20 + "Q7x!rT9wLm2#vB8nZ4kS6yH1cF3gJ5dX0aE",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "BLIND_INDEX_KEY": Fernet.generate_key().decode(),
+        "ACCESS_LOG_KEYS": f"2026a:{Fernet.generate_key().decode()}",
+        "ACCESS_LOG_HEAD_EXPORT": "syslog",
         "CHANNEL_LAYER_ENCRYPTION_KEY": "a-real-channel-layer-key-9f8e7d6c5b4a",
         "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
@@ -104,6 +111,8 @@ def test_a_complete_production_environment_starts():
         "DJANGO_SECRET_KEY",
         "FIELD_ENCRYPTION_KEYS",
         "BLIND_INDEX_KEY",
+        "ACCESS_LOG_KEYS",
+        "ACCESS_LOG_HEAD_EXPORT",
         "CHANNEL_LAYER_ENCRYPTION_KEY",
         "TWILIO_AUTH_TOKEN",
         "DATABASE_URL",
@@ -127,6 +136,8 @@ def test_production_with_a_missing_setting_stops_and_names_it(variable):
         ("FIELD_ENCRYPTION_KEYS", generate_dev_key()),
         ("FIELD_ENCRYPTION_KEYS", f"{Fernet.generate_key().decode()},{generate_dev_key()}"),
         ("BLIND_INDEX_KEY", generate_dev_key()),
+        ("ACCESS_LOG_KEYS", generate_dev_keyring()),
+        ("ACCESS_LOG_KEYS", f"2026b:{Fernet.generate_key().decode()},{generate_dev_keyring()}"),
         ("CHANNEL_LAYER_ENCRYPTION_KEY", "change-me"),
         ("TWILIO_AUTH_TOKEN", generate_dev_secret()),
     ],
@@ -172,3 +183,27 @@ def test_a_malformed_key_stops_startup_and_names_the_variable(variable, tmp_path
     )
     assert result.returncode != 0
     assert f"{variable}: key 1 is not a valid key" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("not-a-key", "part 1 is not ID:KEY"),
+        (f"a:{Fernet.generate_key().decode()},a:{Fernet.generate_key().decode()}", "used twice"),
+        ("a:short", "ACCESS_LOG_KEYS (a): key 1 is not a valid key"),
+    ],
+)
+def test_a_malformed_access_log_keyring_stops_startup_and_says_why(value, message, tmp_path):
+    result = run_python(
+        SHOW_SETTINGS, {"DEV_SECRETS_FILE": str(tmp_path / "s.json"), "ACCESS_LOG_KEYS": value}
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_development_generates_an_access_log_keyring(tmp_path):
+    secrets_file = tmp_path / "dev-secrets.json"
+    result = run_python(SHOW_SETTINGS, {"DEV_SECRETS_FILE": str(secrets_file)})
+    assert result.returncode == 0, result.stderr
+    keyring = json.loads(secrets_file.read_text())["ACCESS_LOG_KEYS"]
+    assert keyring.startswith("dev1:") and is_development_value(keyring)

@@ -208,6 +208,7 @@ def test_a_rejected_handover_returns_the_case_to_decision(operator, supervisor, 
     assert case.state == State.DECISION
     assert case.decision == ""
     step = CaseTransition.objects.filter(case=case).last()
+    assert step is not None
     assert step.name == "reject_handover"
     assert "Geen capaciteit" in step.reason
 

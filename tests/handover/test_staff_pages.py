@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from cases.codes import Decision
-from cases.models import MonitoringContact, State
+from cases.models import Case, MonitoringContact, State
 from handover.models import Handover, MonitoringResult, PartnerMembership
 from handover.services import handover_accept, handovers_escalate
 from privacy.models import AccessLogEntry
@@ -134,6 +134,12 @@ def test_operators_are_refused_the_escalation_list(operator_client):
 # --- monitoring ------------------------------------------------------------------------------
 
 
+def first_contact(case: Case) -> MonitoringContact:
+    contact = MonitoringContact.objects.filter(case=case).first()
+    assert contact is not None
+    return contact
+
+
 @pytest.fixture
 def monitored(operator, supervisor, cjg):
     case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
@@ -153,7 +159,7 @@ def test_monitoring_contacts_are_tasks_with_due_dates(operator_client, monitored
 def test_a_safe_monitoring_contact_is_done_and_the_case_stays_in_monitoring(
     operator_client, monitored
 ):
-    first = MonitoringContact.objects.filter(case=monitored).first()
+    first = first_contact(monitored)
     response = operator_client.post(
         reverse("monitoring:contact", args=[first.pk]), {"outcome": "safe", "note": ""}
     )
@@ -166,7 +172,7 @@ def test_a_safe_monitoring_contact_is_done_and_the_case_stays_in_monitoring(
 
 
 def test_an_unsafe_monitoring_contact_reopens_the_case(operator_client, monitored):
-    first = MonitoringContact.objects.filter(case=monitored).first()
+    first = first_contact(monitored)
     response = operator_client.post(
         reverse("monitoring:contact", args=[first.pk]),
         {"outcome": "unsafe", "note": "Nieuwe incidenten; vader weer thuis."},
@@ -185,7 +191,7 @@ def test_an_unsafe_monitoring_contact_reopens_the_case(operator_client, monitore
 
 
 def test_an_unsafe_outcome_needs_a_note_and_changes_nothing_without_one(operator_client, monitored):
-    first = MonitoringContact.objects.filter(case=monitored).first()
+    first = first_contact(monitored)
     response = operator_client.post(
         reverse("monitoring:contact", args=[first.pk]), {"outcome": "unsafe", "note": ""}
     )
@@ -197,7 +203,7 @@ def test_an_unsafe_outcome_needs_a_note_and_changes_nothing_without_one(operator
 
 
 def test_a_monitoring_contact_without_an_outcome_is_refused(operator_client, monitored):
-    first = MonitoringContact.objects.filter(case=monitored).first()
+    first = first_contact(monitored)
     response = operator_client.post(reverse("monitoring:contact", args=[first.pk]), {})
     assert response.status_code == 400
     assert not MonitoringResult.objects.exists()
@@ -211,7 +217,7 @@ def test_staff_outside_need_to_know_cannot_record_monitoring_and_it_is_logged(
     from tests.conftest import log_in_fully
 
     client = log_in_fully(Client(), other_operator)
-    first = MonitoringContact.objects.filter(case=monitored).first()
+    first = first_contact(monitored)
     response = client.post(reverse("monitoring:contact", args=[first.pk]), {"outcome": "safe"})
     assert response.status_code == 403
     assert not MonitoringResult.objects.exists()
@@ -232,7 +238,7 @@ def test_a_partner_is_created_by_createstaff_and_linked_by_partner_member_add(db
     assert "partner_member_add --username pien" in capsys.readouterr().out
     user = User.objects.get(username="pien")
     assert user.role == "partner"
-    assert user.totpdevice_set.filter(confirmed=True).exists()
+    assert user.stafftotpdevice_set.filter(confirmed=True).exists()
     assert not PartnerMembership.objects.filter(user=user).exists()
     call_command("partner_member_add", "--username", "pien", "--organisation", "cjg-den-haag")
     assert PartnerMembership.objects.get(user=user).organisation.slug == "cjg-den-haag"

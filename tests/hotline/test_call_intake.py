@@ -276,7 +276,7 @@ def test_someone_elses_call_is_not_wrapped_up_and_the_attempt_is_logged(
         allowed=False,
     ).exists()
     assert dashboard_snapshot(user=other_operator)["wrap_up"] == []
-    with pytest.raises(services.CallNotYours):
+    with pytest.raises(services.CallTakenBySomeoneElse):
         services.call_wrap_up(call_id=call.pk, outcome="silent", by=other_operator)
 
 

@@ -17,9 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 def fresh_client() -> Client:
-    # The counters live in a shared cache for an hour: every client gets an address of
-    # its own (documentation range, random part), so earlier runs never interfere.
-    return Client(REMOTE_ADDR=f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}")
+    # The counters live in a shared cache for an hour: every client gets a /64 of its own
+    # (documentation range, random part; IPv6 is counted per /64), so earlier runs never
+    # interfere.
+    return Client(REMOTE_ADDR=f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1")
 
 
 def test_too_many_step_posts_from_one_address_get_429_and_nothing_saved(settings, caplog):
@@ -61,8 +62,12 @@ def test_the_limits_count_behind_a_trusted_proxy_per_client(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     settings.ONLINE_REPORT_POSTS_PER_HOUR = 1
     proxy = Client(REMOTE_ADDR="10.0.0.1")
-    one: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": f"2001:db8::{uuid.uuid4().hex[:4]}"}
-    two: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": f"2001:db8::{uuid.uuid4().hex[:4]}"}
+    one: dict[str, Any] = {
+        "HTTP_X_FORWARDED_FOR": f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
+    }
+    two: dict[str, Any] = {
+        "HTTP_X_FORWARDED_FOR": f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
+    }
     assert proxy.post(step_url(1), reporter(name=""), **one).status_code == 400
     assert proxy.post(step_url(1), reporter(name=""), **one).status_code == 429
     assert proxy.post(step_url(1), reporter(name=""), **two).status_code == 400

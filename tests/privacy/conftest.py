@@ -6,6 +6,8 @@ it) and its table is created inside each test's transaction, so it vanishes afte
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from cryptography.fernet import Fernet
 from django.apps.registry import Apps
@@ -26,6 +28,9 @@ class Secret(models.Model):
     name = EncryptedCharField(max_length=100, null=True, blank=True)
     born_on = EncryptedDateField(null=True, blank=True)
     people = EncryptedJSONField(null=True, blank=True)
+
+    # Declared: the stubs' plugin adds `objects` only to models in the project's registry.
+    objects: ClassVar[models.Manager[Secret]] = models.Manager()
 
     class Meta:
         app_label = "privacy"

@@ -73,6 +73,7 @@ def test_a_supervisor_sees_who_did_what_when_from_where_and_whether_it_was_allow
 def test_looking_at_the_history_is_itself_logged(supervisor_client, supervisor):
     supervisor_client.get(history_url())
     entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert entry is not None
     assert (entry.actor_id, entry.action, entry.target_type, entry.target_id) == (
         supervisor.pk,
         "view",
@@ -120,6 +121,7 @@ def test_a_supervisor_downloads_the_history_as_csv_and_the_export_is_logged(
     rows = read_csv(response.content.decode())
     assert [(r["actor_username"], r["target_id"]) for r in rows] == [("olga", "12")]
     export = AccessLogEntry.objects.order_by("-seq").first()
+    assert export is not None
     assert (export.action, export.actor_id, export.target_id) == ("export", supervisor.pk, "12")
 
 

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.devices import totp_device_model
 from accounts.models import User
 from privacy.access_log import GENESIS_HASH, access_record
 from privacy.models import AccessLogEntry, AppendOnlyError
@@ -144,7 +144,7 @@ def test_the_database_refuses_to_update_or_delete_rows():
 @pytest.fixture
 def superuser_client(db) -> Client:
     admin = User.objects.create_superuser("root", password=PASSWORD)
-    TOTPDevice.objects.create(user=admin, name="authenticator", confirmed=True)
+    totp_device_model().objects.create(user=admin, name="authenticator", confirmed=True)
     return log_in_fully(Client(), admin)
 
 

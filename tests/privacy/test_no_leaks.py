@@ -44,6 +44,7 @@ def watch(monkeypatch, caplog, django_capture_on_commit_callbacks) -> Watch:
     watch = Watch()
     caplog.set_level(logging.DEBUG)
     layer = get_channel_layer()
+    assert layer is not None
     real_send, real_group_send = layer.send, layer.group_send
 
     async def send(channel: str, message: dict) -> None:
@@ -61,10 +62,11 @@ def watch(monkeypatch, caplog, django_capture_on_commit_callbacks) -> Watch:
 
 def cached_values() -> list[bytes]:
     """The raw bytes of every cache entry (in-memory or Redis)."""
-    backend = cache._cache if hasattr(cache, "_cache") else None
+    # _cache: the backend's own store (LocMemCache's dict, RedisCache's client), not on BaseCache.
+    backend: Any = getattr(cache, "_cache", None)
     if isinstance(backend, dict):  # LocMemCache
         return [v if isinstance(v, bytes) else pickle.dumps(v) for v in backend.values()]
-    client = cache._cache.get_client(None)
+    client = backend.get_client(None)
     return [client.get(key) or b"" for key in client.scan_iter(match="vt-cache*")]
 
 

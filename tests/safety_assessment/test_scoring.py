@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -174,9 +176,9 @@ def test_sections_a_and_b_must_always_be_answered_to_decide():
 
 
 def test_a_number_out_of_range_or_a_word_for_yes_is_a_problem():
-    problems = scoring.answer_problems(
-        VEILIG_THUIS, {"b_incidents_12m": -1, "a_weapon": "ja"}, complete=False
-    )
+    # Any: a word where a bool belongs is what this test feeds in, as a form could.
+    answers: dict[str, Any] = {"b_incidents_12m": -1, "a_weapon": "ja"}
+    problems = scoring.answer_problems(VEILIG_THUIS, answers, complete=False)
     assert problems == {"b_incidents_12m": "out_of_range", "a_weapon": "not_yes_no"}
 
 
@@ -221,7 +223,9 @@ def test_an_outcome_survives_storage_as_data():
 
 def checklist_answers(yes_count: int, incidents: int = 0) -> dict:
     risk_questions = [q.id for q in CHECKLIST.section("R").questions]
-    answers = {question_id: index < yes_count for index, question_id in enumerate(risk_questions)}
+    answers: dict[str, scoring.Answer] = {
+        question_id: index < yes_count for index, question_id in enumerate(risk_questions)
+    }
     answers["r_incidents_12m"] = incidents
     return answers
 

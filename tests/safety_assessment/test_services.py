@@ -301,6 +301,7 @@ def test_approving_a_decision_writes_exactly_one_event_and_one_access_log_entry(
     assert OutboxEvent.objects.count() == events_before + 1
     assert AccessLogEntry.objects.count() == log_before + 1
     entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert entry is not None
     assert (entry.actor_id, entry.reason) == (supervisor.pk, "decided:handover_local")
 
 

@@ -6,10 +6,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.devices import totp_device_model
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: Any) -> str:
+    """The code the member's authenticator app shows now (a STAFF_TOTP_DEVICE_MODEL device)."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"
@@ -25,7 +27,8 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("totp_code exists for development; it is refused in production.")
         device = (
-            TOTPDevice.objects.filter(user__username=options["username"], confirmed=True)
+            totp_device_model()
+            .objects.filter(user__username=options["username"], confirmed=True)
             .order_by("pk")
             .first()
         )

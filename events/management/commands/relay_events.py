@@ -24,7 +24,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, default=500)
 
-    def handle(self, *args: Any, loop: bool, interval: float, batch_size: int, **options: Any):
+    def handle(
+        self, *args: Any, loop: bool, interval: float, batch_size: int, **options: Any
+    ) -> None:
         if interval <= 0 or batch_size <= 0:
             raise CommandError("--interval and --batch-size must be positive.")
         if loop:

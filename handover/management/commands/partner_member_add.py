@@ -31,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError(f"{user.get_username()} does not have the partner role.")
         try:
             membership = partner_member_add(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 organisation_slug=options["organisation"],
             )
         except HandoverError as error:

@@ -17,6 +17,7 @@ from privacy.blind_index import (
     NotIndexable,
     address_index,
     bsn_index,
+    date_of_birth_index,
     name_index,
     phone_index,
 )
@@ -180,13 +181,16 @@ class RadarRow:
 def _dates_of_birth_match(
     case_ids: set[int], names: Sequence[str], dates: Sequence[datetime.date]
 ) -> set[int]:
-    """Cases where a person with one of `names` has one of `dates` as date of birth. The
-    date has no blind index: only the few people the name already matched are decrypted."""
-    hashes = {h for h in (name_index(n) for n in names if n) if h}
-    if not (hashes and dates and case_ids):
+    """Cases where one person has one of `names` and one of `dates` as date of birth, by
+    their blind indexes. A date alone is too common to be a match."""
+    name_hashes = {h for h in (name_index(n) for n in names if n) if h}
+    dob_hashes = {h for h in (date_of_birth_index(d) for d in dates) if h}
+    if not (name_hashes and dob_hashes and case_ids):
         return set()
-    people = Person.objects.filter(case_id__in=case_ids, name_index__in=hashes)
-    return {p.case_id for p in people if p.date_of_birth in set(dates)}
+    people = Person.objects.filter(
+        case_id__in=case_ids, name_index__in=name_hashes, dob_index__in=dob_hashes
+    )
+    return set(people.values_list("case_id", flat=True))
 
 
 def radar_live(*, user: User, query: RadarQuery) -> list[RadarRow]:

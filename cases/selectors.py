@@ -3,15 +3,24 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Case, Contact, Person
-from privacy.blind_index import address_index, bsn_index, name_index, phone_index
+from privacy.blind_index import (
+    NotIndexable,
+    address_index,
+    bsn_index,
+    date_of_birth_index,
+    name_index,
+    phone_index,
+)
 
 
 @dataclass
@@ -31,13 +40,16 @@ def radar_matches(
     names: Sequence[str] = (),
     bsns: Sequence[str] = (),
     exclude_case_id: int | None = None,
+    phone_indexes: Sequence[str] = (),
 ) -> list[RadarMatch]:
     """Prior cases matching through the blind indexes, without decrypting anything.
 
     Matches outside the user's need-to-know are reported (the operator must know VT was
     involved before) but only by reference, so nothing of their content shows.
+    `phone_indexes` are numbers known only by their blind index (a caller's own number).
     """
     phone_hashes = {h for h in (phone_index(p) for p in phones if p) if h}
+    phone_hashes |= {h for h in phone_indexes if h}
     name_hashes = {h for h in (name_index(n) for n in names if n) if h}
     bsn_hashes = {h for h in (bsn_index(b) for b in bsns if b) if h}
     address_hash = (
@@ -119,6 +131,118 @@ def cases_for(user: User, *, state: str | None = None) -> list[Case]:
     if state:
         cases = cases.filter(state=state)
     return list(cases.order_by("-acute", "assessment_due", "-reported_at")[:200])
+
+
+# --- the live radar: while the caller is on the line, before anything is saved -------------
+
+
+@dataclass(frozen=True)
+class RadarQuery:
+    """What the operator typed so far (nothing is stored), and numbers known only by
+    their blind index (the caller's own number, when it was not withheld)."""
+
+    phones: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    bsns: tuple[str, ...] = ()
+    dates_of_birth: tuple[datetime.date, ...] = ()
+    postcode: str = ""
+    house_number: str = ""
+    addition: str = ""
+    phone_indexes: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (
+            self.phones
+            or self.names
+            or self.bsns
+            or self.phone_indexes
+            or (self.postcode and self.house_number)
+        )
+
+
+@dataclass(frozen=True)
+class RadarRow:
+    """One match as the intake page shows it. The same for every match, seen or not: the
+    reference, the state, the team, the owner and the date of the last contact, enough to
+    ask the owner; never a name, an address or the narrative of the other case. Only a
+    case the operator may know gets its id (a link, "add to this case")."""
+
+    reference: str
+    state: str
+    team: str
+    owner: str
+    last_contact: datetime.date | None
+    matched_on: tuple[str, ...]
+    visible: bool
+    case_id: int | None
+    case: Case
+
+
+def _dates_of_birth_match(
+    case_ids: set[int], names: Sequence[str], dates: Sequence[datetime.date]
+) -> set[int]:
+    """Cases where one person has one of `names` and one of `dates` as date of birth, by
+    their blind indexes. A date alone is too common to be a match."""
+    name_hashes = {h for h in (name_index(n) for n in names if n) if h}
+    dob_hashes = {h for h in (date_of_birth_index(d) for d in dates) if h}
+    if not (name_hashes and dob_hashes and case_ids):
+        return set()
+    people = Person.objects.filter(
+        case_id__in=case_ids, name_index__in=name_hashes, dob_index__in=dob_hashes
+    )
+    return set(people.values_list("case_id", flat=True))
+
+
+def radar_live(*, user: User, query: RadarQuery) -> list[RadarRow]:
+    """The radar for an intake in progress, with need-to-know applied row by row."""
+    if query.is_empty():
+        return []
+    address = (
+        {"postcode": query.postcode, "house_number": query.house_number, "addition": query.addition}
+        if query.postcode and query.house_number
+        else None
+    )
+    try:
+        matches = radar_matches(
+            user=user,
+            phones=query.phones,
+            address=address,
+            names=query.names,
+            bsns=query.bsns,
+            phone_indexes=query.phone_indexes,
+        )
+    except NotIndexable:
+        return []
+    if not matches:
+        return []
+    ids = {m.case.pk for m in matches}
+    born = _dates_of_birth_match(ids, query.names, query.dates_of_birth)
+    details = {
+        case.pk: case
+        for case in Case.objects.filter(pk__in=ids)
+        .select_related("team", "assigned_to")
+        .annotate(last_contact_at=Max("contacts__created_at"))
+    }
+    rows = []
+    for match in matches:
+        case = details[match.case.pk]
+        owner = case.assigned_to
+        last = getattr(case, "last_contact_at", None)
+        matched_on = set(match.matched_on) | ({"date_of_birth"} if case.pk in born else set())
+        rows.append(
+            RadarRow(
+                reference=case.reference,
+                state=str(case.get_state_display()),
+                team=case.team.name if case.team else "",
+                owner=(owner.get_full_name() or owner.get_username()) if owner else "",
+                last_contact=timezone.localdate(last) if last else None,
+                matched_on=tuple(sorted(matched_on)),
+                visible=match.visible,
+                case_id=case.pk if match.visible else None,
+                case=case,
+            )
+        )
+    return rows
 
 
 SEARCH_LIMIT = 200

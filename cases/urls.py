@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="case_list"),
     path("new/", views.intake_new, name="intake_new"),
+    path("radar/", views.radar, name="radar"),
     path("<int:case_id>/", views.case_detail, name="case_detail"),
     path("<int:case_id>/contact/new/", views.contact_new, name="contact_new"),
     path("<int:case_id>/step/<slug:step>/", views.case_step, name="case_step"),

@@ -1,15 +1,26 @@
 from __future__ import annotations
 
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.roles import WORK_CASES
 from accounts.security import permission_required, staff_user
 from cases import selectors, services
@@ -24,8 +35,10 @@ from cases.forms import (
     StepForm,
     reference_part,
 )
-from cases.models import Case, State
+from cases.models import Case, Contact, State
 from privacy.gate import list_viewed
+
+logger = logging.getLogger(__name__)
 
 # What a search looked for, for "Niets gevonden voor ..." (CaseSearch.kinds order).
 SEARCH_KIND_LABELS = {
@@ -93,32 +106,72 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_list.html", context)
 
 
-def _contact_initial(request: HttpRequest) -> dict[str, object]:
+def _contact_initial(request: HttpRequest) -> dict[str, Any]:
     """An intake started from a call in hand: the caller's menu choice (?caller=) fills in
     the contact's role, through the one table that translates it."""
-    contact = caller_contact(request.GET.get("caller", ""))
+    return contact_initial_for(request.GET.get("caller", ""))
+
+
+def contact_initial_for(caller_choice: str) -> dict[str, Any]:
+    """The contact form's start for a caller's menu choice (cases.codes.caller_contact)."""
+    contact = caller_contact(caller_choice)
     if contact is None:
         return {}
     return {"role": contact.role, "is_minor_about_self": contact.minor_about_self}
 
 
-def _intake_forms(request: HttpRequest) -> tuple[CaseForm, ContactForm, PeopleFormSet]:
+@dataclass
+class IntakeSetup:
+    """How an intake page starts and what else its save does.
+
+    The plain intake (/cases/new/) uses the defaults. An intake for a call in hand (hotline)
+    fills in what the caller told the menu and links the call to the contact the save
+    creates: `on_case` runs inside intake_register's transaction, `on_contact` inside the
+    action that adds the report to an existing case, so the link commits with the case.
+    """
+
+    contact_initial: dict[str, Any] = field(default_factory=dict)
+    case_initial: dict[str, Any] = field(default_factory=dict)
+    region: str | None = None
+    on_case: Callable[[Case], None] | None = None
+    on_contact: Callable[[Contact], None] | None = None
+    radar_url: str = ""
+    # What the page shows about the call (no number): time, menu choices.
+    call: dict[str, Any] | None = None
+
+
+def _intake_forms(
+    request: HttpRequest, setup: IntakeSetup
+) -> tuple[CaseForm, ContactForm, PeopleFormSet]:
     data = request.POST if request.method == "POST" else None
-    case_form = CaseForm(data, prefix="case")
+    case_form = CaseForm(data, prefix="case", initial=setup.case_initial)
     case_type = (data or {}).get("case-case_type", CaseType.ADVICE)
     contact_form = ContactForm(
-        data, prefix="contact", case_type=case_type, initial=_contact_initial(request)
+        data, prefix="contact", case_type=case_type, initial=setup.contact_initial
     )
     people = PeopleFormSet(data, prefix="people")
     return case_form, contact_form, people
 
 
-@never_cache
-@sensitive_post_parameters()
-@permission_required(WORK_CASES)
-@require_http_methods(["GET", "POST"])
-def intake_new(request: HttpRequest) -> HttpResponse:
-    case_form, contact_form, people = _intake_forms(request)
+def _report_add(case: Case, intake: services.IntakeData, by: User, setup: IntakeSetup) -> None:
+    """The intake becomes a report on a known case (cases.services.case_report_add). Until
+    that action exists, the contact is added with contact_add and `on_contact` runs after it
+    in its own transaction."""
+    report_add = getattr(services, "case_report_add", None)
+    if report_add is not None:
+        report_add(case_id=case.pk, intake=intake, by=by, also=setup.on_contact)
+        return
+    contact = services.contact_add(case=case, data=intake.contact, by=by)
+    if setup.on_contact is not None:
+        with transaction.atomic():
+            setup.on_contact(contact)
+
+
+def intake_page(request: HttpRequest, setup: IntakeSetup) -> HttpResponse:
+    """The intake form and its save: a new case, or (the radar's "Toevoegen aan dossier")
+    a report on a case the operator may change. Views call this after their own checks."""
+    user = staff_user(request)
+    case_form, contact_form, people = _intake_forms(request, setup)
     if request.method == "POST":
         valid = all([case_form.is_valid(), contact_form.is_valid(), people.is_valid()])
         if valid:
@@ -127,10 +180,33 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 case=case_form.to_service_data(),
                 people=[form.to_service_data() for form in people if form.has_changed()],
             )
-            case = services.intake_register(intake=intake, by=request.user)
-            messages.success(request, _("Dossier %(ref)s is aangemaakt.") % {"ref": case.reference})
-            return redirect("cases:case_detail", case_id=case.pk)
-        messages.error(request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden."))
+            target = request.POST.get("add_to_case", "")
+            if target.isdigit():
+                # Through the gate: a case outside need-to-know is a logged 403.
+                case = case_for(request, int(target), action="change")
+                try:
+                    _report_add(case, intake, user, setup)
+                except (services.TransitionRefused, services.CaseChanged) as refusal:
+                    messages.error(request, str(refusal))
+                else:
+                    messages.success(
+                        request,
+                        _("De melding is toegevoegd aan dossier %(ref)s.")
+                        % {"ref": case.reference},
+                    )
+                    return redirect("cases:case_detail", case_id=case.pk)
+            else:
+                case = services.intake_register(
+                    intake=intake, by=user, region=setup.region, also=setup.on_case
+                )
+                messages.success(
+                    request, _("Dossier %(ref)s is aangemaakt.") % {"ref": case.reference}
+                )
+                return redirect("cases:case_detail", case_id=case.pk)
+        else:
+            messages.error(
+                request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden.")
+            )
     return render(
         request,
         "cases/intake.html",
@@ -139,9 +215,135 @@ def intake_new(request: HttpRequest) -> HttpResponse:
             "contact_form": contact_form,
             "people": people,
             "role_fieldsets": ContactForm.ROLE_FIELDSETS,
+            "radar_url": setup.radar_url or reverse("cases:radar"),
+            "radar_strings": _radar_strings(),
+            "call": setup.call,
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@never_cache
+@sensitive_post_parameters()
+@permission_required(WORK_CASES)
+@require_http_methods(["GET", "POST"])
+def intake_new(request: HttpRequest) -> HttpResponse:
+    return intake_page(request, IntakeSetup(contact_initial=_contact_initial(request)))
+
+
+# --- the live radar ----------------------------------------------------------------------
+
+RADAR_LOOKUPS_PER_MINUTE = 60
+RADAR_MAX_VALUES = 20
+
+
+def _radar_strings() -> dict[str, str]:
+    """What intake.js shows around the matches; the script holds no text of its own."""
+    return {
+        "none": _("Geen eerdere contacten gevonden."),
+        "found_one": _("Radar: 1 eerder dossier gevonden."),
+        "found": _("Radar: %(n)s eerdere dossiers gevonden."),
+        "add": _("Toevoegen aan dossier %(reference)s"),
+        "outside": _("buiten jouw toegang; vraag de eigenaar"),
+        "owner": _("eigenaar"),
+        "team": _("team"),
+        "last_contact": _("laatste contact"),
+        "same": _("zelfde"),
+        "busy": _("Te veel zoekvragen; wacht even."),
+        "failed": _("De radar is niet bereikbaar."),
+        "phone": _("telefoonnummer"),
+        "name": _("naam"),
+        "address": _("adres"),
+        "bsn": _("BSN"),
+        "date_of_birth": _("geboortedatum"),
+    }
+
+
+def _radar_busy(user: User) -> bool:
+    """Count one look-up for this user in this minute; True over the limit. A cache that is
+    down lets it through (the radar helps; it must not stop an intake)."""
+    minute = int(timezone.now().timestamp() // 60)
+    key = f"cases-radar:{user.pk}:{minute}"
+    try:
+        cache.add(key, 0, timeout=120)
+        count = cache.incr(key)
+    except Exception:
+        logger.warning("radar rate limit cache unavailable", exc_info=True)
+        return False
+    return count > RADAR_LOOKUPS_PER_MINUTE
+
+
+def _values(request: HttpRequest, name: str) -> tuple[str, ...]:
+    return tuple(v.strip()[:100] for v in request.POST.getlist(name) if v.strip())[
+        :RADAR_MAX_VALUES
+    ]
+
+
+def radar_query_from(
+    request: HttpRequest, *, phone_indexes: tuple[str, ...] = ()
+) -> selectors.RadarQuery:
+    """The typed values of the POST body (never the URL) as a radar query."""
+    dates = []
+    for raw in _values(request, "date_of_birth"):
+        try:
+            dates.append(datetime.date.fromisoformat(raw))
+        except ValueError:
+            continue
+    return selectors.RadarQuery(
+        phones=_values(request, "phone"),
+        names=_values(request, "name"),
+        bsns=_values(request, "bsn"),
+        dates_of_birth=tuple(dates),
+        postcode=request.POST.get("postcode", "").strip()[:10],
+        house_number=request.POST.get("house_number", "").strip()[:10],
+        addition=request.POST.get("addition", "").strip()[:10],
+        phone_indexes=phone_indexes,
+    )
+
+
+def radar_response(request: HttpRequest, query: selectors.RadarQuery) -> JsonResponse:
+    """The matches as JSON, after the rate limit, with one access-log row for the look-up
+    naming the cases it showed."""
+    user = staff_user(request)
+    if _radar_busy(user):
+        return JsonResponse({"error": _radar_strings()["busy"]}, status=429)
+    rows = selectors.radar_live(user=user, query=query)
+    list_viewed(
+        request,
+        list_name="cases.radar",
+        records=[row.case for row in rows],
+        reason="intake radar: "
+        + (",".join(sorted({m for r in rows for m in r.matched_on})) or "no match"),
+    )
+    return JsonResponse(
+        {
+            "matches": [
+                {
+                    "reference": row.reference,
+                    "state": row.state,
+                    "team": row.team,
+                    "owner": row.owner,
+                    "last_contact": row.last_contact.isoformat() if row.last_contact else None,
+                    "matched_on": list(row.matched_on),
+                    "visible": row.visible,
+                    "case_id": row.case_id,
+                    "url": reverse("cases:case_detail", args=[row.case_id])
+                    if row.case_id
+                    else None,
+                }
+                for row in rows
+            ]
+        }
+    )
+
+
+@never_cache
+@sensitive_post_parameters()
+@permission_required(WORK_CASES)
+@require_POST
+def radar(request: HttpRequest) -> JsonResponse:
+    """The radar while the caller is on the line: the values typed so far, in the body."""
+    return radar_response(request, radar_query_from(request))
 
 
 @never_cache

@@ -32,14 +32,14 @@ from cases.services import case_event_payload
 from events.catalogue import audiences_of, kinds_for
 from events.models import OutboxEvent
 from events.services import events_pruned_through
-from hotline.models import Call, CallState, PresenceState
+from hotline.models import Call, CallState, PresenceState, WrapUpOutcome
 from hotline.presence import (
     SELF_SETTABLE_STATES,
     presence_ensure,
     presence_for_region,
     presence_set,
 )
-from hotline.selectors import call_queue_for, call_summary, operator_serves_here
+from hotline.selectors import call_queue_for, call_summary, calls_to_wrap_up, operator_serves_here
 
 # A page further behind than this gets a fresh snapshot instead of the events.
 MAX_EVENTS_SINCE = 500
@@ -108,6 +108,8 @@ def dashboard_snapshot(*, user: User) -> dict[str, Any]:
         "operators": presence_for_region(region=region),
         "reports": _new_online_reports(region),
         "alerts": _acute_alerts(region),
+        # The user's own answered calls with neither an intake nor an outcome yet.
+        "wrap_up": [call_summary(call) for call in calls_to_wrap_up(operator=user)],
     }
 
 
@@ -183,6 +185,14 @@ def _strings() -> dict[str, Any]:
         "open_case": _("Dossier openen"),
         "assessment": _("Veiligheidsbeoordeling"),
         "start_intake": _("Intake starten"),
+        "case_reference": _("Dossier %(reference)s"),
+        "wrap_up_intake": _("Intake"),
+        "wrap_up_button": _("Afronden zonder intake"),
+        "wrap_up_choose": _("Afrondcode"),
+        "wrap_up_label": _("Gesprek %(id)s, beëindigd %(time)s"),
+        "wrap_up_saved": _("Gesprek %(id)s is afgerond: %(outcome)s"),
+        "outcomes": {value: str(label) for value, label in WrapUpOutcome.choices},
+        "report_added": _("Nieuwe melding in jouw dossier %(reference)s"),
         "softphone": {
             "connecting": _("Telefoon: verbinden…"),
             "registered": _("Telefoon: klaar voor gesprekken"),
@@ -229,6 +239,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "take_url": _url_pattern("hotline:take_call"),
             "case_url": _url_pattern("cases:case_detail"),
             "intake_url": reverse("cases:intake_new"),
+            "call_intake_url": _url_pattern("hotline:call_intake"),
+            "wrap_up_url": _url_pattern("hotline:call_wrap_up"),
             "token_url": reverse("hotline:token"),
             "assessment_url": _url_pattern("safety_assessment:case_assessment"),
         },

@@ -33,6 +33,12 @@ class CallPayload(TypedDict):
     enqueued_at: str | None
     state: str
     operator: str | None
+    ended_at: str | None
+    # The case the operator's intake for the call went into (a reference, never content).
+    case_id: int | None
+    case_reference: str | None
+    # hotline.models.WrapUpOutcome, or "" (no outcome recorded).
+    wrap_up_outcome: str
 
 
 class PresencePayload(TypedDict):

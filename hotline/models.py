@@ -36,6 +36,21 @@ class CallOutcome(models.TextChoices):
     FAILED = "failed", _("mislukt")
 
 
+class WrapUpOutcome(models.TextChoices):
+    """Why a call that was answered has no intake: the one list of wrap-up codes.
+
+    Data, not logic: a code is never reused for something else (statistics count by it),
+    and the contact centre's wrap-up reads the same list. Every call an operator answered
+    ends with an intake (Call.contact) or one of these.
+    """
+
+    SILENT = "silent", _("stille lijn")
+    WRONG_NUMBER = "wrong_number", _("verkeerd verbonden")
+    HUNG_UP = "hung_up", _("beller hing op")
+    ADVICE_ONLY = "advice_only", _("alleen informatie gegeven, geen intake")
+    ABUSIVE = "abusive", _("misbruik van de lijn")
+
+
 class PendingAction(models.TextChoices):
     """What the caller asked for from the queue; done when Twilio lets them leave it."""
 
@@ -83,6 +98,28 @@ class Call(models.Model):
     taken_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The contact the operator's intake for this call recorded (hotline.services.
+    # call_link_contact). The link lives here because cases never imports hotline; the
+    # case page reads it back as `contact.calls`.
+    contact = models.ForeignKey(
+        "cases.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+    # Or, for an answered call without an intake, why not (WrapUpOutcome).
+    wrap_up_outcome = models.CharField(
+        max_length=20, choices=WrapUpOutcome.choices, blank=True, default=""
+    )
+    wrap_up_at = models.DateTimeField(null=True, blank=True)
+    wrap_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hotline_wrap_ups",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["state", "enqueued_at"])]
@@ -93,6 +130,30 @@ class Call(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def duration_seconds(self) -> int | None:
+        """How long the operator and the caller talked; None before they were connected."""
+        if self.connected_at is None or self.ended_at is None:
+            return None
+        return max(0, int((self.ended_at - self.connected_at).total_seconds()))
+
+    @property
+    def duration_label(self) -> str:
+        seconds = self.duration_seconds
+        if seconds is None:
+            return "-"
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    @property
+    def needs_wrap_up(self) -> bool:
+        """Answered and over, with neither an intake nor an outcome code yet."""
+        return (
+            self.state == CallState.ENDED
+            and self.operator_id is not None
+            and self.contact_id is None
+            and not self.wrap_up_outcome
+        )
 
 
 class CallTransition(models.Model):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from accounts.models import User
+from cases.models import Contact
 from hotline.models import Call, CallState
 
 
@@ -73,8 +74,35 @@ def call_by_sid(sid: str) -> Call | None:
     return Call.objects.filter(sid=sid).select_related("operator").first()
 
 
+def call_case(call: Call) -> tuple[int | None, str | None]:
+    """The case the operator's intake for this call went into: its id and reference (a
+    reference is not personal data), or (None, None) before the intake is saved."""
+    if call.contact_id is None:
+        return None, None
+    contact = Contact.objects.filter(pk=call.contact_id).select_related("case").first()
+    if contact is None:
+        return None, None
+    return contact.case_id, contact.case.reference
+
+
+def calls_to_wrap_up(*, operator: User, limit: int = 50) -> QuerySet[Call]:
+    """The operator's answered calls that ended with neither an intake nor an outcome:
+    the reminder "Nog af te ronden" on their panel. It never blocks taking the next call."""
+    return (
+        Call.objects.filter(
+            state=CallState.ENDED,
+            operator=operator,
+            contact__isnull=True,
+            wrap_up_outcome="",
+        )
+        .select_related("operator")
+        .order_by("ended_at", "pk")[:limit]
+    )
+
+
 def call_summary(call: Call) -> dict[str, Any]:
     """What a dashboard shows about a call. Never the number, never a name of a caller."""
+    case_id, case_reference = call_case(call)
     return {
         "call_id": call.pk,
         "role": call.role,
@@ -84,4 +112,8 @@ def call_summary(call: Call) -> dict[str, Any]:
         "enqueued_at": call.enqueued_at.isoformat() if call.enqueued_at else None,
         "state": call.state,
         "operator": call.operator.get_username() if call.operator else None,
+        "ended_at": call.ended_at.isoformat() if call.ended_at else None,
+        "case_id": case_id,
+        "case_reference": case_reference,
+        "wrap_up_outcome": call.wrap_up_outcome,
     }

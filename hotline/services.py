@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.codes import CallerChoice
@@ -24,6 +25,7 @@ from hotline.models import (
     CallState,
     CallTransition,
     PendingAction,
+    WrapUpOutcome,
 )
 from hotline.regions import is_withheld, region_for_number, region_for_postcode
 from hotline.selectors import call_queue_for, call_summary, operator_serves_here
@@ -422,4 +424,93 @@ def call_status_record(*, sid: str, status: str, sequence: int | None) -> Call |
         elif call.state == CallState.TRANSFERRED and call.ended_at is None:
             call.ended_at = now
             call.save(update_fields=["ended_at"])
+    return call
+
+
+# --- after the call: its intake, or why there is none ------------------------------------
+
+# The event that says "this call now looks like this" for each state a taken call can be in.
+_KIND_OF_STATE: dict[str, CallEventKind] = {
+    CallState.QUEUED: "call.queued",
+    CallState.TAKEN: "call.taken",
+    CallState.CONNECTED: "call.connected",
+    CallState.ENDED: "call.ended",
+    CallState.ABANDONED: "call.abandoned",
+    CallState.TRANSFERRED: "call.transferred",
+}
+
+
+class CallTakenBySomeoneElse(Exception):
+    """Only the operator who took a call records its intake or its wrap-up."""
+
+
+class WrapUpRefused(Exception):
+    """The wrap-up cannot be recorded: an unknown code, or the call is not one to wrap up."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _restate(call: Call) -> None:
+    """Tell the dashboards the call's new summary (its case, its outcome) under the kind of
+    the state it is in. Not through _announce: the operator's presence follows the call's
+    state, and recording an intake for an ended call must not change it."""
+    event_record(
+        kind=_KIND_OF_STATE.get(call.state, "call.ended"),
+        payload=call_summary(call),
+        region=settings.VT_REGION,
+    )
+
+
+def call_link_contact(*, call_id: int, contact_id: int, by: User) -> Call:
+    """The contact this call became. Run inside the case action that created the contact
+    (its `also`), so the case and the link commit together or not at all."""
+    call = Call.objects.select_for_update().get(pk=call_id)
+    if call.operator_id != by.pk:
+        raise CallTakenBySomeoneElse
+    if call.contact_id == contact_id:
+        return call
+    call.contact_id = contact_id
+    call.save(update_fields=["contact"])
+    CallTransition.objects.create(
+        call=call,
+        from_state=call.state,
+        to_state=call.state,
+        by=by,
+        by_label=by.get_username(),
+        note="intake recorded",
+    )
+    _restate(call)
+    return call
+
+
+def call_wrap_up(*, call_id: int, outcome: str, by: User) -> Call:
+    """An answered call without an intake: why (WrapUpOutcome). Nothing is saved for an
+    unknown code, someone else's call, a call with an intake or one already wrapped up."""
+    if outcome not in WrapUpOutcome.values:
+        raise WrapUpRefused(_("Kies een van de afrondcodes."))
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        if call.operator_id != by.pk:
+            raise CallTakenBySomeoneElse
+        if call.contact_id is not None:
+            raise WrapUpRefused(_("Voor dit gesprek is al een intake vastgelegd."))
+        if call.wrap_up_outcome:
+            raise WrapUpRefused(_("Dit gesprek is al afgerond."))
+        if call.state != CallState.ENDED:
+            raise WrapUpRefused(_("Rond een gesprek af nadat het is beëindigd."))
+        call.wrap_up_outcome = outcome
+        call.wrap_up_at = timezone.now()
+        call.wrap_up_by = by
+        call.save(update_fields=["wrap_up_outcome", "wrap_up_at", "wrap_up_by"])
+        CallTransition.objects.create(
+            call=call,
+            from_state=call.state,
+            to_state=call.state,
+            by=by,
+            by_label=by.get_username(),
+            note=f"wrap-up: {outcome}",
+        )
+        _restate(call)
     return call

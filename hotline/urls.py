@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hotline import views
+from hotline import intake_views, views
 
 app_name = "hotline"
 
@@ -17,5 +17,8 @@ urlpatterns = [
     path("token/", views.token, name="token"),
     path("calls/<int:call_id>/take/", views.take_call, name="take_call"),
     path("calls/take-next/", views.take_next, name="take_next"),
+    path("calls/<int:call_id>/intake/", intake_views.call_intake, name="call_intake"),
+    path("calls/<int:call_id>/radar/", intake_views.call_radar, name="call_radar"),
+    path("calls/<int:call_id>/wrap-up/", intake_views.call_wrap_up, name="call_wrap_up"),
     path("callbacks/<int:contact_id>/", views.callback_request, name="callback_request"),
 ]

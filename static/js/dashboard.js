@@ -12,6 +12,7 @@
 const root = document.querySelector("[data-dashboard]");
 const T = JSON.parse(document.getElementById("dashboard-strings").textContent);
 const me = root.dataset.username;
+const myId = Number(root.dataset.userId);
 const csrfToken = root.querySelector("input[name=csrfmiddlewaretoken]").value;
 
 const QUEUED = "queued";
@@ -28,6 +29,8 @@ const state = {
   operators: new Map(),
   reports: new Map(),
   alerts: new Map(),
+  wrapUps: new Map(), // my answered calls with neither an intake nor an outcome code
+  notices: new Map(), // reports added to cases I own
 };
 
 let socket = null;
@@ -77,6 +80,7 @@ function applySnapshot(snapshot) {
   state.operators = new Map(snapshot.operators.map((o) => [o.username, o]));
   state.reports = new Map(snapshot.reports.map((r) => [r.case_id, r]));
   state.alerts = new Map(snapshot.alerts.map((a) => [a.case_id, a]));
+  state.wrapUps = new Map((snapshot.wrap_up || []).map((c) => [c.call_id, c]));
   resyncDone();
   render();
 }
@@ -88,6 +92,11 @@ function applyEvent(event, live) {
     const before = state.calls.get(p.call_id);
     if (p.state === QUEUED || ACTIVE.has(p.state)) state.calls.set(p.call_id, p);
     else state.calls.delete(p.call_id);
+    if (p.operator === me) {
+      // An ended call of mine stays as a reminder until it has an intake or an outcome.
+      if (p.state === "ended" && !p.case_id && !p.wrap_up_outcome) state.wrapUps.set(p.call_id, p);
+      else state.wrapUps.delete(p.call_id);
+    }
     if (live && p.state === QUEUED && (!before || before.state !== QUEUED)) {
       const role = T.roles[p.role] || p.role;
       announce(format(p.acute ? T.new_acute_call : T.new_call, { role }), p.acute);
@@ -99,6 +108,11 @@ function applyEvent(event, live) {
       announce(format(T.new_alert, { reference: p.reference }), true);
     }
     state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: p.reason });
+  }
+  if (kind === "case.changed" && p.action === "report_added" && p.assigned_to_id === myId) {
+    // A new report about a family whose case is mine: tell me, whoever took it.
+    state.notices.set(p.case_id, { case_id: p.case_id, reference: p.reference });
+    if (live) announce(format(T.report_added, { reference: p.reference }), true);
   }
   if (kind === "case.created" || kind === "case.changed" || kind === "acute.alert") {
     if (p.acute && p.state !== "closed") {
@@ -303,13 +317,68 @@ function renderInHand() {
       const parts = [el("strong", { text: format(T.call, { id: c.call_id }) })];
       if (c.acute) parts.push(el("span", { className: "badge acute-badge", text: T.acute }));
       parts.push(el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state} · ` }));
-      // The intake starts with the contact role the caller chose in the menu (cases.codes).
-      const intake = `${root.dataset.intakeUrl}?caller=${encodeURIComponent(c.role)}`;
-      parts.push(el("a", { href: intake, text: T.start_intake }));
+      if (c.case_id) {
+        // The intake is saved: the call's case, by reference.
+        parts.push(el("a", {
+          className: "call-case", href: caseUrl(root.dataset.caseUrl, c.case_id),
+          text: format(T.case_reference, { reference: c.case_reference }),
+        }));
+      } else {
+        // The intake for this call, filled in with what the caller told the menu. A new
+        // tab: leaving this page would end the softphone's call.
+        parts.push(el("a", {
+          className: "call-intake", href: caseUrl(root.dataset.callIntakeUrl, c.call_id),
+          target: "_blank", text: T.start_intake,
+        }));
+      }
       node.replaceChildren(...parts);
     },
   );
   $("in-hand-empty").hidden = mine.length > 0;
+}
+
+function clock(iso) {
+  return iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+}
+
+function renderWrapUps() {
+  const calls = [...state.wrapUps.values()].sort((a, b) => a.call_id - b.call_id);
+  reconcile(
+    $("wrap-up"),
+    calls,
+    (c) => c.call_id,
+    (c) => {
+      const select = el("select", { name: "outcome", "aria-label": `${T.wrap_up_choose} ${format(T.call, { id: c.call_id })}` },
+        el("option", { value: "", text: `${T.wrap_up_choose}…` }),
+        ...Object.entries(T.outcomes).map(([value, label]) => el("option", { value, text: label })));
+      const form = el("form", { className: "wrap-up-form" },
+        el("a", { className: "call-intake", href: caseUrl(root.dataset.callIntakeUrl, c.call_id), target: "_blank", text: T.wrap_up_intake }),
+        " · ", select, el("button", { type: "submit", text: T.wrap_up_button }));
+      form.addEventListener("submit", (submit) => {
+        submit.preventDefault();
+        wrapUp(c.call_id, select.value, form);
+      });
+      return el("li", { className: "wrap-up-call", "data-call-id": c.call_id }, el("span", { className: "label" }), " ", form);
+    },
+    (node, c) => {
+      node.querySelector(".label").textContent = format(T.wrap_up_label, { id: c.call_id, time: clock(c.ended_at) });
+    },
+  );
+  $("wrap-up-section").hidden = calls.length === 0;
+}
+
+function renderNotices() {
+  const notices = [...state.notices.values()];
+  reconcile(
+    $("notices"),
+    notices,
+    (n) => n.case_id,
+    (n) => el("li", { className: "notice", "data-case-id": n.case_id }),
+    (node, n) => {
+      node.replaceChildren(el("a", { href: caseUrl(root.dataset.caseUrl, n.case_id), text: format(T.report_added, { reference: n.reference }) }));
+    },
+  );
+  $("notices-section").hidden = notices.length === 0;
 }
 
 function renderOperators() {
@@ -378,9 +447,11 @@ function renderAlerts() {
 }
 
 function render() {
+  renderNotices();
   renderAlerts();
   renderQueue();
   renderInHand();
+  renderWrapUps();
   renderOperators();
   renderReports();
 }
@@ -456,6 +527,26 @@ async function takeNext() {
     } else showMessage(result.data.message || T.queue_empty);
   } catch {
     showMessage(T.failed, true);
+  }
+}
+
+async function wrapUp(callId, outcome, form) {
+  const button = form.querySelector("button");
+  button.disabled = true;
+  const body = new FormData();
+  body.append("outcome", outcome);
+  try {
+    const result = await post(caseUrl(root.dataset.wrapUpUrl, callId), body);
+    if (!result) return;
+    if (result.ok) {
+      state.wrapUps.delete(callId);
+      showMessage(format(T.wrap_up_saved, { id: callId, outcome: T.outcomes[outcome] || outcome }));
+      render();
+    } else showMessage(result.data.error || T.failed, true);
+  } catch {
+    showMessage(T.failed, true);
+  } finally {
+    button.disabled = false;
   }
 }
 

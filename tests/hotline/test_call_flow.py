@@ -85,6 +85,10 @@ def test_the_menu_records_the_callers_role_and_queues_them(twilio, key, role):
         "enqueued_at",
         "state",
         "operator",
+        "ended_at",
+        "case_id",
+        "case_reference",
+        "wrap_up_outcome",
     }
     assert "+3170" not in str(event.payload)
 

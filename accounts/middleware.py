@@ -83,8 +83,8 @@ class SessionTimeoutMiddleware:
             if request.user.is_authenticated:
                 # For the page's idle warning (templates/base.html, static/js/idle_warning.js).
                 seen = session.get("last_seen", now)
-                request.idle_seconds_left = max(0, int(idle_limit - (now - seen)))  # type: ignore[attr-defined]
-                request.idle_limit_seconds = int(idle_limit)  # type: ignore[attr-defined]
+                request.idle_seconds_left = max(0, int(idle_limit - (now - seen)))  # type: ignore[attr-defined]  # base.html reads it
+                request.idle_limit_seconds = int(idle_limit)  # type: ignore[attr-defined]  # base.html
         return self.get_response(request)
 
 

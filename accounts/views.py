@@ -208,7 +208,7 @@ def keepalive(request: HttpRequest) -> HttpResponse:
     """
     request.session["last_seen"] = int(timezone.now().timestamp())
     response = HttpResponse(status=204)
-    response["X-Idle-Seconds"] = str(int(request.idle_limit_seconds))  # type: ignore[attr-defined]
+    response["X-Idle-Seconds"] = str(int(request.idle_limit_seconds))  # type: ignore[attr-defined]  # set by the middleware
     return response
 
 

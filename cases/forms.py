@@ -11,6 +11,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.forms import BaseFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -303,7 +304,9 @@ class PersonForm(forms.Form):
         }
 
 
-PeopleFormSet = forms.formset_factory(PersonForm, extra=3, max_num=20, validate_max=True)
+PeopleFormSet: type[BaseFormSet[PersonForm]] = forms.formset_factory(
+    PersonForm, extra=3, max_num=20, validate_max=True
+)
 
 
 class StepForm(forms.Form):

@@ -65,6 +65,9 @@ class CaseChanged(Exception):
 class TransitionRefused(Exception):
     """The step is not allowed: wrong state, wrong role or a missing condition."""
 
+    # Set once the refusal is in the access log, so an outer caller does not log it again.
+    logged: bool = False
+
 
 @dataclass
 class IntakeData:
@@ -294,7 +297,7 @@ def _refused_attempt_is_logged(func: Callable[P, R]) -> Callable[P, R]:
                 reason=f"{func.__name__}: {refusal}"[:200],
                 on_behalf_of=by_system.removeprefix("partner:"),
             )
-            refusal.logged = True  # type: ignore[attr-defined]
+            refusal.logged = True
             raise
 
     return wrapper

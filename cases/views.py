@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.forms import BaseFormSet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +32,7 @@ from cases.forms import (
     ContactAddForm,
     ContactForm,
     PeopleFormSet,
+    PersonForm,
     StepForm,
     reference_part,
 )
@@ -97,7 +98,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         reason = f"case list reference contains {reference}"
         list_name = "cases.case_list"
     else:
-        cases = [] if raw_q else selectors.cases_for(request.user, state=state)
+        cases = [] if raw_q else selectors.cases_for(staff_user(request), state=state)
         reason = f"case list state={state or 'all'}" + (" q=(not a reference)" if raw_q else "")
         list_name = "cases.case_list"
     list_viewed(request, list_name=list_name, records=cases, reason=reason)
@@ -142,10 +143,10 @@ class IntakeSetup:
 
 def _intake_forms(
     request: HttpRequest, setup: IntakeSetup
-) -> tuple[CaseForm, ContactForm, PeopleFormSet]:
+) -> tuple[CaseForm, ContactForm, BaseFormSet[PersonForm]]:
     data = request.POST if request.method == "POST" else None
     case_form = CaseForm(data, prefix="case", initial=setup.case_initial)
-    case_type = (data or {}).get("case-case_type", CaseType.ADVICE)
+    case_type = data.get("case-case_type", CaseType.ADVICE) if data is not None else CaseType.ADVICE
     contact_form = ContactForm(
         data, prefix="contact", case_type=case_type, initial=setup.contact_initial
     )
@@ -154,17 +155,8 @@ def _intake_forms(
 
 
 def _report_add(case: Case, intake: services.IntakeData, by: User, setup: IntakeSetup) -> None:
-    """The intake becomes a report on a known case (cases.services.case_report_add). Until
-    that action exists, the contact is added with contact_add and `on_contact` runs after it
-    in its own transaction."""
-    report_add = getattr(services, "case_report_add", None)
-    if report_add is not None:
-        report_add(case_id=case.pk, intake=intake, by=by, also=setup.on_contact)
-        return
-    contact = services.contact_add(case=case, data=intake.contact, by=by)
-    if setup.on_contact is not None:
-        with transaction.atomic():
-            setup.on_contact(contact)
+    """The intake becomes a report on a known case, in the case's one action."""
+    services.case_report_add(case_id=case.pk, intake=intake, by=by, also=setup.on_contact)
 
 
 def intake_page(request: HttpRequest, setup: IntakeSetup) -> HttpResponse:
@@ -360,7 +352,7 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
             "reports": case.reports.all(),
             "people": case.people.all(),
             "transitions": case.transitions.select_related("by"),
-            "radar": selectors.radar_for_case(case=case, user=request.user),
+            "radar": selectors.radar_for_case(case=case, user=staff_user(request)),
             "links": case.links.select_related("linked_case"),
             "working_days_left": case.working_days_left(),
             "days_overdue": max(0, -case.working_days_left()),
@@ -496,7 +488,7 @@ def case_link(request: HttpRequest, case: Case, other_id: int) -> HttpResponse:
         return redirect("cases:case_detail", case_id=case.pk)
     matched_on = ",".join(sorted(request.POST.getlist("matched_on")))[:100]
     try:
-        services.case_link(case=case, other=other, matched_on=matched_on, by=request.user)
+        services.case_link(case=case, other=other, matched_on=matched_on, by=staff_user(request))
     except services.TransitionRefused as refusal:
         messages.error(request, str(refusal))
     else:

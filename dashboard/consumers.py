@@ -10,8 +10,9 @@ an operator's socket.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from importlib import import_module
-from typing import Any
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -84,7 +85,7 @@ def _audiences_now(user_id: int) -> frozenset[Audience]:
     return audiences_of(user) if user is not None else frozenset()
 
 
-def _log_refusal(scope: dict[str, Any], user: Any, reason: str) -> None:
+def _log_refusal(scope: Mapping[str, Any], user: Any, reason: str) -> None:
     """The refused handshake through the access gate: an access-log row and a security line
     (only a rate-limited security line for a socket without a login: privacy.strangers)."""
     from privacy.gate import refusal_record
@@ -99,7 +100,7 @@ def _log_refusal(scope: dict[str, Any], user: Any, reason: str) -> None:
     )
 
 
-def scope_client_address(scope: dict[str, Any]) -> str:
+def scope_client_address(scope: Mapping[str, Any]) -> str:
     """The client of a socket by the same rule as HTTP (accounts.security.client_address)."""
     forwarded = ",".join(
         value.decode("latin-1")
@@ -110,7 +111,7 @@ def scope_client_address(scope: dict[str, Any]) -> str:
     return client_address(forwarded=forwarded, peer=str(client[0] or ""))
 
 
-def _admit(scope: dict[str, Any]) -> tuple[str, list[str], frozenset[Audience]]:
+def _admit(scope: Mapping[str, Any]) -> tuple[str, list[str], frozenset[Audience]]:
     user, session = scope.get("user"), scope.get("session")
     reason = admission_refusal(user, session)
     if reason:
@@ -146,11 +147,16 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         if self._watch is not None:
             self._watch.cancel()
 
+    @property
+    def staff(self) -> User:
+        """The member of staff this socket admitted (connect() closes on anyone else)."""
+        return cast(User, self.scope["user"])
+
     async def _snapshot(self) -> dict[str, Any]:
-        return await database_sync_to_async(dashboard_snapshot)(user=self.scope["user"])
+        return await database_sync_to_async(dashboard_snapshot)(user=self.staff)
 
     async def _watch_session(self) -> None:
-        user_id = self.scope["user"].pk
+        user_id = self.staff.pk
         session_key = self.scope["session"].session_key
         while True:
             await asyncio.sleep(self.session_check_seconds)
@@ -167,7 +173,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
                 await self.send_json({"type": "error", "error": "since needs a seq >= 0"})
                 return
-            reply = await database_sync_to_async(dashboard_since)(user=self.scope["user"], seq=seq)
+            reply = await database_sync_to_async(dashboard_since)(user=self.staff, seq=seq)
             await self.send_json(reply)
         elif kind == "snapshot":
             await self.send_json(await self._snapshot())

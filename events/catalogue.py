@@ -253,8 +253,9 @@ def event_check(kind: str, payload: Mapping[str, Any]) -> EventSpec:
     spec = _BY_NAME.get(kind)
     if spec is None:
         raise ValueError(f"unknown event kind {kind!r}: add it to events.catalogue")
-    required = set(spec.payload.__required_keys__)  # type: ignore[attr-defined]
-    allowed = required | set(spec.payload.__optional_keys__)  # type: ignore[attr-defined]
+    # A TypedDict class has these at run time; the Mapping type it is stored as does not.
+    required = set(spec.payload.__required_keys__)  # type: ignore[attr-defined]  # see above
+    allowed = required | set(spec.payload.__optional_keys__)  # type: ignore[attr-defined]  # ditto
     keys = set(payload)
     missing, unknown = required - keys, keys - allowed
     if missing or unknown:

@@ -61,7 +61,9 @@ def _refuse(
     return JsonResponse({"error": message or reason}, status=status)
 
 
-def _log(request: HttpRequest, organisation: PartnerOrganisation, *, action: str, target: str):  # type: ignore[no-untyped-def]
+def _log(
+    request: HttpRequest, organisation: PartnerOrganisation, *, action: str, target: str
+) -> None:
     access_record(
         actor=None,
         action=action,

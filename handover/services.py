@@ -506,7 +506,9 @@ def notice_recipients(date_of_birth: datetime.date, on: datetime.date) -> list[s
     return [Notice.Recipient.PARENTS]
 
 
-def _signal(mine: ReferenceIndexRegistration, theirs: ReferenceIndexRegistration, kind: str):  # type: ignore[no-untyped-def]
+def _signal(
+    mine: ReferenceIndexRegistration, theirs: ReferenceIndexRegistration, kind: str
+) -> None:
     MatchSignal.objects.get_or_create(
         registration=mine,
         other_registration=theirs,

@@ -15,7 +15,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from accounts.roles import ANSWER_HOTLINE
-from accounts.security import log_refusal, permission_required
+from accounts.security import log_refusal, permission_required, staff_user
 from cases.codes import CallerChoice
 from cases.models import Case, Contact
 from hotline import callbacks, services, twilio_rest, twiml
@@ -239,7 +239,7 @@ def _not_your_region(request: HttpRequest) -> JsonResponse:
 def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
     call = get_object_or_404(Call, pk=call_id)
     try:
-        call = services.call_take(call=call, operator=request.user)
+        call = services.call_take(call=call, operator=staff_user(request))
     except services.CallNotYours:
         return _not_your_region(request)
     except services.CallNotAvailable:
@@ -259,7 +259,7 @@ def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
 @permission_required(ANSWER_HOTLINE)
 def take_next(request: HttpRequest) -> JsonResponse:
     try:
-        call = services.call_take_next(operator=request.user)
+        call = services.call_take_next(operator=staff_user(request))
     except services.CallNotYours:
         return _not_your_region(request)
     except services.CallTransferFailed:
@@ -280,7 +280,7 @@ def token(request: HttpRequest) -> JsonResponse:
     if not (twilio_rest.is_configured() and settings.TWILIO_TWIML_APP_SID):
         # No Twilio account: calls are simulated and there is nothing to register.
         return JsonResponse({"token": None, "simulated": True})
-    identity = services.operator_identity(request.user)
+    identity = services.operator_identity(staff_user(request))
     access_token = AccessToken(
         settings.TWILIO_ACCOUNT_SID,
         settings.TWILIO_API_KEY_SID,
@@ -315,7 +315,7 @@ def callback_request(request: HttpRequest, contact_id: int) -> HttpResponse:
         logged_as=lambda contact: contact.case,
     )
     try:
-        callback = callbacks.callback_place(contact=contact, operator=request.user)
+        callback = callbacks.callback_place(contact=contact, operator=staff_user(request))
     except callbacks.CallbackRefused as refusal:
         messages.error(request, _("Niet teruggebeld: %(reason)s") % {"reason": refusal.reason})
     except callbacks.CallbackFailed as failure:

@@ -5,6 +5,7 @@ they load protected records through privacy.gate, which checks need-to-know and 
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -14,6 +15,9 @@ from django.utils import timezone
 from accounts.security import client_ip
 from privacy.chain import GENESIS_HASH, ChainKey, newest_key
 from privacy.models import AccessLogAnchor, AccessLogEntry
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 __all__ = ["GENESIS_HASH", "access_record", "access_record_request", "target_of"]
 # Any constant works; it only has to be the same for every writer of the log.
@@ -81,6 +85,8 @@ def access_record(
     is refused without a row (privacy.strangers).
     """
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    # The actor is a User when authenticated; anything else (None, a system) has no id.
+    user = cast("AbstractBaseUser", actor) if is_user else None
     key = newest_key()
     with transaction.atomic():
         _lock_chain()
@@ -94,8 +100,8 @@ def access_record(
             _seal_legacy_rows(last_seq, last_hash, key)
         entry = AccessLogEntry(
             at=timezone.now(),
-            actor_id=actor.pk if is_user else None,  # type: ignore[union-attr]
-            actor_username=actor.get_username() if is_user else "",  # type: ignore[union-attr]
+            actor_id=user.pk if user is not None else None,
+            actor_username=user.get_username() if user is not None else "",
             role=role if role is not None else (getattr(actor, "role", "") if is_user else ""),
             on_behalf_of=on_behalf_of,
             action=action,

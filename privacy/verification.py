@@ -8,8 +8,10 @@ that is what shows rows cut off at the end, which no chain can show by itself.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from privacy.chain import GENESIS_HASH, key_by_id, keyed_link, legacy_link, same
 from privacy.head import ExportedHead
@@ -105,10 +107,10 @@ def _anchor_problem(anchor: AccessLogAnchor) -> ChainBreak | None:
 
 def _row_link(row: dict[str, object], anchor: AccessLogAnchor | None) -> str | ChainBreak:
     """The link the row should carry, or why it cannot be checked."""
-    seq = int(row["seq"])  # type: ignore[call-overload]
+    seq = cast(int, row["seq"])
     key_id = str(row["key_id"])
     content: dict[str, object] = {name: row[name] for name in CONTENT_FIELDS}
-    content["at"] = row["at"].isoformat()  # type: ignore[attr-defined]
+    content["at"] = cast(datetime.datetime, row["at"]).isoformat()
     if not key_id:
         if anchor is not None and seq > anchor.seq:
             return ChainBreak(

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from privacy.chain import key_by_id, keyed_link, legacy_link
-from privacy.renamed_labels import target_type_and_old_names
+from privacy.renamed_labels import current_target_type, target_type_and_old_names
 
 
 class UnknownChainKey(Exception):
@@ -27,7 +27,8 @@ class AccessLogQuerySet(models.QuerySet):
     def for_target(self, target_type: str, target_id: str | int) -> AccessLogQuerySet:
         # Rows written before an app was renamed carry the old label (privacy.renamed_labels).
         return self.filter(
-            target_type__in=target_type_and_old_names(target_type), target_id=str(target_id)
+            target_type__in=target_type_and_old_names(current_target_type(target_type)),
+            target_id=str(target_id),
         )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from privacy.models import AccessLogEntry, AccessLogQuerySet
+from privacy.renamed_labels import current_target_type, target_type_and_old_names
 
 
 def access_history(*, target_type: str, target_id: str | int) -> AccessLogQuerySet:
@@ -25,7 +26,9 @@ def access_log_matching(
     if actor_username:
         condition |= Q(actor_username=actor_username)
     for target_type, target_id in targets:
-        condition |= Q(target_type=target_type, target_id=str(target_id))
+        # Rows written before an app was renamed carry its old label (privacy.renamed_labels).
+        names = target_type_and_old_names(current_target_type(target_type))
+        condition |= Q(target_type__in=names, target_id=str(target_id))
     if not condition:
         return AccessLogEntry.objects.none()
     rows = AccessLogEntry.objects.filter(condition)

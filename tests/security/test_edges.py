@@ -18,7 +18,6 @@ from urllib.parse import unquote
 import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 

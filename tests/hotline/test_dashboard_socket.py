@@ -246,6 +246,7 @@ async def test_a_socket_listens_on_its_region_group_only(operator_cookie, monkey
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
+    assert layer is not None
     joined: list[str] = []
     join = layer.group_add
 

@@ -344,9 +344,11 @@ def test_ipv6_addresses_in_one_64_share_a_rate_limit(settings: Any) -> None:
 
 
 def without_token_and_path(html: bytes) -> bytes:
-    """A page without its CSRF token (masked anew for every response) and without the
-    language switch's return path (the URL asked for, which holds the id)."""
-    return re.sub(rb'name="(csrfmiddlewaretoken|next)" value="[^"]*"', b"", html)
+    """A page without its CSRF token (masked anew for every response), the language
+    switch's return path (the URL asked for, which holds the id) and the idle clock's
+    seconds left (a second may pass between the two requests)."""
+    html = re.sub(rb'name="(csrfmiddlewaretoken|next)" value="[^"]*"', b"", html)
+    return re.sub(rb'data-idle-seconds="\d+"', b"", html)
 
 
 def test_the_partner_inbox_answers_the_same_for_not_yours_and_not_found(

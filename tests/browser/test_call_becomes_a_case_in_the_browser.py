@@ -17,7 +17,6 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, expect
 
-import cases.services
 from accounts import roles
 from cases.models import Case, Contact
 from hotline.models import Call
@@ -141,14 +140,9 @@ def test_a_taken_call_opens_its_intake_finds_the_earlier_case_and_joins_it(
         assert case_link.get_attribute("href") == f"/cases/{earlier.pk}/"
         save_screenshot(olga, "call-panel-case")
 
-        if hasattr(cases.services, "case_report_add"):
-            # The report joined Carla's case: her dashboard says so.
-            notice = carla.locator(f'#notices [data-case-id="{earlier.pk}"]')
-            expect(notice).to_contain_text(f"Nieuwe melding in jouw dossier {earlier.reference}")
-        else:
-            # Until case_report_add is on main the report is added with contact_add, whose
-            # event carries no owner: no alert yet (see README).
-            expect(carla.locator("#notices-section")).to_be_hidden()
+        # The report joined Carla's case: her dashboard says so.
+        notice = carla.locator(f'#notices [data-case-id="{earlier.pk}"]')
+        expect(notice).to_contain_text(f"Nieuwe melding in jouw dossier {earlier.reference}")
     finally:
         for context in contexts:
             context.close()

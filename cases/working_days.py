@@ -21,7 +21,10 @@ MONITORING_MONTHS = (3, 12, 18)
 
 @cache
 def _public_holidays(year: int) -> frozenset[datetime.date]:
-    found = {day for day, name in holidays.NL(years=year).items() if name != "Good Friday"}
+    # Names in a fixed language: the package otherwise follows the process's LANG, and
+    # "Goede vrijdag" would slip past the filter when `make test` runs with no environment.
+    public = holidays.NL(years=year, language="en_US")
+    found = {day for day, name in public.items() if name != "Good Friday"}
     found.add(datetime.date(year, 5, 5))
     return frozenset(found)
 

@@ -8,6 +8,7 @@ with the rules from cases.rules, and puts each error next to its field.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -365,32 +366,26 @@ class CaseSearchForm(forms.Form):
     )
     bsn = forms.CharField(label=_("BSN"), max_length=11, required=False)
 
-    def clean_name(self) -> str:
-        name = self.cleaned_data.get("name", "").strip()
-        if name:
+    def _indexable(self, field: str, normalise: Callable[[str], str], message: StrOrPromise) -> str:
+        """The typed value if the blind index can take it; searched only through that."""
+        value: str = self.cleaned_data.get(field, "").strip()
+        if value:
             try:
-                normalise_name(name)
+                normalise(value)
             except NotIndexable:
-                raise forms.ValidationError(_("Geef een naam met letters.")) from None
-        return name
+                raise forms.ValidationError(message) from None
+        return value
+
+    def clean_name(self) -> str:
+        return self._indexable("name", normalise_name, _("Geef een naam met letters."))
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone:
-            try:
-                normalise_phone(phone)
-            except NotIndexable:
-                raise forms.ValidationError(_("Dit is geen geldig telefoonnummer.")) from None
-        return phone
+        return self._indexable("phone", normalise_phone, _("Dit is geen geldig telefoonnummer."))
 
     def clean_postcode(self) -> str:
-        postcode = self.cleaned_data.get("postcode", "").strip()
-        if postcode:
-            try:
-                normalise_postcode(postcode)
-            except NotIndexable:
-                raise forms.ValidationError(_("Geef een geldige postcode (1234 AB).")) from None
-        return postcode
+        return self._indexable(
+            "postcode", normalise_postcode, _("Geef een geldige postcode (1234 AB).")
+        )
 
     def clean_date_of_birth(self) -> datetime.date | None:
         born = self.cleaned_data.get("date_of_birth")

@@ -69,10 +69,15 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
     def role(self) -> str:
         """The strongest role this user holds, for display and the access log."""
         names = {group.name for group in self.groups.all()}
-        for role in (roles.SUPERVISOR, roles.OPERATOR, roles.PARTNER):
+        for role in roles.ROLES_BY_STRENGTH:
             if role in names:
                 return role
         return "superuser" if self.is_superuser else "none"
+
+    @property
+    def role_label(self) -> str:
+        """The role as a screen says it ("Teamleider" for the supervisor role)."""
+        return roles.role_label(self.role)
 
 
 def backup_code_digest(code: str) -> str:

@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 OPERATOR = "operator"
+# The teamleider, who manages the team. The code value stays "supervisor": the groups and
+# accounts made before the protocol's decision makers existed keep working unchanged.
 SUPERVISOR = "supervisor"
+TEAMLEIDER = SUPERVISOR
+# The protocol's decision makers (Handelingsprotocol Veilig Thuis, four eyes): the
+# behavioural scientist approves the decisions of the safety assessment, the confidential
+# doctor the medical questions (cases.decision_makers reads who approves what).
+GEDRAGSWETENSCHAPPER = "gedragswetenschapper"
+VERTROUWENSARTS = "vertrouwensarts"
 # Staff of a partner organisation (CJG, Jeugdbescherming West, ...): the handover inbox of
 # their own organisation only (routing.PartnerMembership says which), with 2FA like staff.
 PARTNER = "partner"
-ROLES = (OPERATOR, SUPERVISOR, PARTNER)
+ROLES = (OPERATOR, SUPERVISOR, GEDRAGSWETENSCHAPPER, VERTROUWENSARTS, PARTNER)
+# The strongest first: what User.role shows for someone with more than one.
+ROLES_BY_STRENGTH = (GEDRAGSWETENSCHAPPER, VERTROUWENSARTS, SUPERVISOR, OPERATOR, PARTNER)
+
+# What a screen calls each role: words, never the code.
+ROLE_LABELS = {
+    OPERATOR: _("Medewerker"),
+    SUPERVISOR: _("Teamleider"),
+    GEDRAGSWETENSCHAPPER: _("Gedragswetenschapper"),
+    VERTROUWENSARTS: _("Vertrouwensarts"),
+    PARTNER: _("Partner"),
+}
 
 # The permissions, as "app_label.codename": the only place these strings are written
 # (tests/privacy/test_access_gate.py fails on a copy elsewhere). Views, services and
@@ -31,6 +52,10 @@ PERMISSIONS = (ANSWER_HOTLINE, SUPERVISE, DECIDE_CASES, USE_PARTNER_INBOX)
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATOR: [ANSWER_HOTLINE],
     SUPERVISOR: [ANSWER_HOTLINE, SUPERVISE, DECIDE_CASES],
+    # The decision makers review the region's cases: the supervision pages (approvals,
+    # open reports, acute alerts) and the case work of a senior member of staff.
+    GEDRAGSWETENSCHAPPER: [ANSWER_HOTLINE, SUPERVISE, DECIDE_CASES],
+    VERTROUWENSARTS: [ANSWER_HOTLINE, SUPERVISE, DECIDE_CASES],
     PARTNER: [USE_PARTNER_INBOX],
 }
 
@@ -51,3 +76,7 @@ def sync_role_groups(**kwargs: Any) -> None:
             if permission is not None:
                 permissions.append(permission)
         group.permissions.set(permissions)
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))

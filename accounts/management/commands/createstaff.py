@@ -20,7 +20,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", required=True)
-        parser.add_argument("--role", required=True, choices=roles.ROLES)
+        parser.add_argument(
+            "--role",
+            required=True,
+            choices=roles.ROLES,
+            help="operator; supervisor (the teamleider); gedragswetenschapper and "
+            "vertrouwensarts (who approve decisions, accounts/roles.py); partner",
+        )
         parser.add_argument("--team", default="", help="team name (created if new)")
         parser.add_argument("--email", default="")
         parser.add_argument("--no-qr", action="store_true", help="print only the otpauth URI")

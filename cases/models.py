@@ -185,6 +185,19 @@ class Case(FSMModelMixin, models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     handed_over_at = models.DateTimeField(null=True, blank=True)
     close_reason = EncryptedTextField(_("reden van afsluiten"), blank=True, default="")
+    # Advice or closing although the assessment found acute or structural unsafety: the
+    # gedragswetenschapper's written reason, and who gave it (cases.decision_makers).
+    lowering_reason = EncryptedTextField(
+        _("reden om af te wijken van de beoordeling"), blank=True, default=""
+    )
+    lowering_reason_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("afwijking vastgelegd door"),
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     violence_forms = models.JSONField(_("vormen van geweld"), default=list, blank=True)
     violence_codes_version = models.CharField(max_length=10, default=VIOLENCE_CODES_VERSION)
@@ -341,6 +354,9 @@ class Case(FSMModelMixin, models.Model):
         self.decision_reason = ""
         self.decision_approved_by = None
         self.decided_at = None
+        # The reason belonged to that decision or closing; it stays in the history.
+        self.lowering_reason = ""
+        self.lowering_reason_by = None
 
     def violence_form_labels(self) -> list[str]:
         labels = dict(ViolenceForm.choices)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from accounts.models import Team, User
-from cases import rules, working_days
+from cases import decision_makers, rules, working_days
 from cases.codes import VIOLENCE_CODES_VERSION, CaseType, Decision
 from cases.models import (
     WORK_CASES,
@@ -67,6 +67,15 @@ class TransitionRefused(Exception):
 
     # Set once the refusal is in the access log, so an outer caller does not log it again.
     logged: bool = False
+
+
+class ReasonRequired(TransitionRefused):
+    """The step may go ahead only with a written reason, and it is missing: a screen shows
+    the message next to its field `field`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -638,6 +647,36 @@ class DecidedFact:
     event: dict[str, Any] = field(default_factory=dict)
     # Marks the proposal approved; called only once four eyes has been checked here.
     record: Callable[[], None] | None = None
+    # The proposer marked a medical question: the vertrouwensarts approves (by default).
+    medical: bool = False
+    # The approver's written reason for advice or closing on acute or structural unsafety.
+    lowering_reason: str = ""
+
+
+def _lowering_checked(case: Case, *, by: User, lowering_reason: str) -> str:
+    """The reason for a step milder than the assessment, once `by` may give it."""
+    refusal = decision_makers.lowering_refusal(user=by, region=case.region)
+    if refusal:
+        raise TransitionRefused(refusal)
+    if not lowering_reason.strip():
+        raise ReasonRequired(
+            "lowering_reason",
+            _(
+                "De beoordeling vond acute of structurele onveiligheid: schrijf op waarom "
+                "het toch advies of afsluiten wordt."
+            ),
+        )
+    case.lowering_reason = lowering_reason.strip()
+    case.lowering_reason_by = by
+    return case.lowering_reason
+
+
+def _with_lowering(reason: str, lowering_reason: str) -> str:
+    """The transition's reason in the history, with the reason for deviating."""
+    if not lowering_reason:
+        return reason
+    label = _("Afwijking van de beoordeling")
+    return f"{reason}\n{label}: {lowering_reason}" if reason else f"{label}: {lowering_reason}"
 
 
 @_refused_attempt_is_logged
@@ -663,6 +702,14 @@ def case_decide(
             raise TransitionRefused(_("Een besluit heeft een motivering nodig."))
         if fact.proposed_by.pk == by.pk:
             raise TransitionRefused(_("Een tweede medewerker moet het besluit goedkeuren."))
+        refusal = decision_makers.approval_refusal(
+            user=by, region=case.region, medical=fact.medical
+        )
+        if refusal:
+            raise TransitionRefused(refusal)
+        lowering_reason = ""
+        if decision_makers.decision_lowers(case, fact.decision):
+            lowering_reason = _lowering_checked(case, by=by, lowering_reason=fact.lowering_reason)
         if fact.record is not None:
             fact.record()
         case.decision = fact.decision
@@ -670,7 +717,7 @@ def case_decide(
         case.decision_approved_by = by
         if fact.decision == Decision.ADVICE_CLOSE:
             case.close_reason = fact.reason
-        action.transition("decide", reason=fact.reason)
+        action.transition("decide", reason=_with_lowering(fact.reason, lowering_reason))
         _feedback_owed(case, FeedbackTask.Moment.AFTER_ASSESSMENT)
         action.detail = fact.decision
         action.event.update(fact.event)
@@ -790,14 +837,42 @@ def case_reject_handover(
 
 
 @_refused_attempt_is_logged
-def case_close(*, case_id: int, by: User, reason: str, expected_version: int | None = None) -> Case:
+def case_close(
+    *,
+    case_id: int,
+    by: User,
+    reason: str,
+    lowering_reason: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Close the case with a reason. Where the assessment found acute or structural
+    unsafety that no decision acted on (or the case is still acute), only a gedrags-
+    wetenschapper closes it, with a written reason for deviating."""
     with case_action(
         case_id=case_id, kind=CaseAuditKind.TRANSITIONED, by=by, expected_version=expected_version
     ) as action:
-        action.case.close_reason = reason.strip()
-        action.transition("close", reason=reason)
+        case = action.case
+        case.close_reason = reason.strip()
+        recorded = ""
+        if can_proceed(case.close, check_conditions=False) and decision_makers.closing_lowers(case):
+            recorded = _lowering_checked(case, by=by, lowering_reason=lowering_reason)
+        action.transition("close", reason=_with_lowering(reason, recorded))
         action.detail = "close"
     return action.case
+
+
+@_refused_attempt_is_logged
+def case_close_check(*, case_id: int, by: User) -> bool:
+    """The first step of closing (the confirmation page): refused, and logged, when the
+    closing needs a gedragswetenschapper's reason and `by` may not give it. Writes
+    nothing; True when the reason for deviating must be written."""
+    case = Case.objects.get(pk=case_id)
+    if not decision_makers.closing_lowers(case):
+        return False
+    refusal = decision_makers.lowering_refusal(user=by, region=case.region)
+    if refusal:
+        raise TransitionRefused(refusal)
+    return True
 
 
 CONVERSION_REASONS = {"reporter_request", "own_initiative"}

@@ -373,6 +373,29 @@ VT_REGION = env_str(
     help_text="Code of the Veilig Thuis region this deployment serves",
 )
 
+# --- who approves a decision (cases.decision_makers reads these) ---------------------
+# Four eyes as the Handelingsprotocol Veilig Thuis has it: a gedragswetenschapper approves
+# the decisions of the safety assessment; a medical question goes to the vertrouwensarts.
+# In a region with no active member of staff in those roles yet, the teamleider (role
+# code "supervisor") approves instead, so that no decision waits for a role nobody holds.
+DECISION_APPROVERS = {
+    "default": env_list(
+        "DECISION_APPROVERS_DEFAULT",
+        "gedragswetenschapper",
+        help_text="Roles that approve a decision (comma-separated role codes)",
+    ),
+    "medical": env_list(
+        "DECISION_APPROVERS_MEDICAL",
+        "vertrouwensarts",
+        help_text="Roles that approve a decision on a medical question",
+    ),
+}
+DECISION_APPROVERS_STAND_IN = env_list(
+    "DECISION_APPROVERS_STAND_IN",
+    "supervisor",
+    help_text="Roles that approve while the region has nobody active in the roles above",
+)
+
 # --- retention (privacy.retention; manage.py purge_expired) --------------------------
 
 RETENTION_YEARS_AFTER_CLOSING = env_int(

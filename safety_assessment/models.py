@@ -109,7 +109,7 @@ class Assessment(models.Model):
 
 class DecisionProposal(models.Model):
     """The decision after the assessment, proposed by one member of staff and approved or
-    rejected by a second with the supervisor role (four eyes)."""
+    rejected by a second: the decision maker cases.decision_makers names (four eyes)."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Wacht op goedkeuring")
@@ -124,6 +124,9 @@ class DecisionProposal(models.Model):
     decision = models.CharField(_("besluit"), max_length=30, choices=Decision.choices)
     reason = EncryptedTextField(_("motivering"))
     late_reason = EncryptedTextField(_("reden van de overschrijding"), blank=True, default="")
+    # Marked by the proposer: a medical question goes to the vertrouwensarts
+    # (cases.decision_makers, settings.DECISION_APPROVERS).
+    medical_question = models.BooleanField(_("medische vraag"), default=False)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -134,6 +137,11 @@ class DecisionProposal(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = EncryptedTextField(_("reden"), blank=True, default="")
+    # The approver's written reason for advice or closing although the assessment found
+    # acute or structural unsafety (kept on the case as well).
+    lowering_reason = EncryptedTextField(
+        _("reden om af te wijken van de beoordeling"), blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("besluitvoorstel")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cases import decision_makers
 from cases import services as case_services
 from cases.codes import Decision
 from cases.models import DECIDE_CASES, WORK_CASES, Case, State
@@ -255,9 +256,16 @@ def assessment_decide(
 
 @_refusals_logged
 def decision_propose(
-    *, case_id: int, decision: str, reason: str, by: User, late_reason: str = ""
+    *,
+    case_id: int,
+    decision: str,
+    reason: str,
+    by: User,
+    late_reason: str = "",
+    medical_question: bool = False,
 ) -> DecisionProposal:
-    """One member of staff proposes the decision; a supervisor approves it."""
+    """One member of staff proposes the decision; the decision maker approves it (a
+    gedragswetenschapper; the vertrouwensarts for a medical question)."""
     errors = {}
     if decision not in Decision.values:
         errors["decision"] = _("Kies een besluit.")
@@ -293,6 +301,7 @@ def decision_propose(
             decision=decision,
             reason=reason.strip(),
             late_reason=late_reason.strip(),
+            medical_question=bool(medical_question),
             proposed_by=by,
         )
         _log(case, by=by, reason=f"decision proposed: {decision}")
@@ -318,9 +327,15 @@ def _proposal_payload(proposal: DecisionProposal, case: Case) -> dict[str, Any]:
     }
 
 
+def _not_a_decision_maker() -> str:
+    return _(
+        "Alleen een gedragswetenschapper, vertrouwensarts of teamleider beoordeelt een besluit."
+    )
+
+
 def _check_reviewer(proposal: DecisionProposal | None, by: User) -> DecisionProposal:
     if not by.has_perm(DECIDE_CASES):
-        raise TransitionRefused(_("Alleen een supervisor beoordeelt een besluit."))
+        raise TransitionRefused(_not_a_decision_maker())
     if proposal is None:
         raise TransitionRefused(_("Onbekend voorstel."))
     if proposal.status != DecisionProposal.Status.PROPOSED:
@@ -328,9 +343,55 @@ def _check_reviewer(proposal: DecisionProposal | None, by: User) -> DecisionProp
     return proposal
 
 
+def _check_decision_maker(proposal: DecisionProposal, by: User) -> DecisionProposal:
+    """Four eyes and the protocol's decision maker, for the steps before and beside the
+    approval itself (case_decide checks both for the approval, once)."""
+    if proposal.proposed_by_id == by.pk:
+        raise TransitionRefused(
+            _("Je eigen voorstel beoordeel je niet: een tweede medewerker moet dat doen.")
+        )
+    refusal = decision_makers.approval_refusal(
+        user=by, region=proposal.case.region, medical=proposal.medical_question
+    )
+    if refusal:
+        raise TransitionRefused(refusal)
+    return proposal
+
+
+def review_refusal(*, proposal: DecisionProposal, by: User) -> str | None:
+    """Why `by` may not approve or send back this proposal, or None (for the screens; the
+    services check again, inside their transaction)."""
+    try:
+        _check_decision_maker(_check_reviewer(proposal, by), by)
+    except TransitionRefused as refusal:
+        return str(refusal)
+    return None
+
+
+def approval_needs(*, proposal: DecisionProposal) -> dict[str, bool]:
+    """What the approver must write besides confirming: a reason for the delay, and the
+    reason for advice or closing on acute or structural unsafety."""
+    return {
+        "late_reason": is_late(proposal.case) and not proposal.late_reason.strip(),
+        "lowering_reason": decision_makers.decision_lowers(proposal.case, proposal.decision),
+    }
+
+
+@_refusals_logged
+def decision_approve_check(*, proposal_id: int, by: User) -> DecisionProposal:
+    """The first step of approving (the confirmation page): refused, and logged, when `by`
+    may not approve this proposal; nothing is written otherwise."""
+    proposal = (
+        DecisionProposal.objects.select_related("case", "assessment", "proposed_by")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    return _check_decision_maker(_check_reviewer(proposal, by), by)
+
+
 def _lock_proposal_for_review(proposal_id: int, by: User) -> tuple[DecisionProposal, Case]:
     if not by.has_perm(DECIDE_CASES):
-        raise TransitionRefused(_("Alleen een supervisor beoordeelt een besluit."))
+        raise TransitionRefused(_not_a_decision_maker())
     proposal = _check_reviewer(
         DecisionProposal.objects.select_for_update()
         .select_related("assessment")
@@ -338,20 +399,20 @@ def _lock_proposal_for_review(proposal_id: int, by: User) -> tuple[DecisionPropo
         .first(),
         by,
     )
-    if proposal.proposed_by_id == by.pk:
-        raise TransitionRefused(
-            _("Je eigen voorstel beoordeel je niet: een tweede medewerker moet dat doen.")
-        )
+    _check_decision_maker(proposal, by)
     case = _lock_case_for(proposal.case_id, by)
     return proposal, case
 
 
 @_refusals_logged
-def decision_approve(*, proposal_id: int, by: User, late_reason: str = "") -> DecisionProposal:
-    """The second pair of eyes: a supervisor who is not the proposer takes the decision.
+def decision_approve(
+    *, proposal_id: int, by: User, late_reason: str = "", lowering_reason: str = ""
+) -> DecisionProposal:
+    """The second pair of eyes: the decision maker, never the proposer, takes the decision.
 
     One case action (cases.services.case_decide): the proposal is locked, checked and
-    marked approved inside it; four eyes is checked there, once."""
+    marked approved inside it; four eyes, who approves what and a decision milder than
+    the assessment are checked there, once."""
     found = _check_reviewer(DecisionProposal.objects.filter(pk=proposal_id).first(), by)
 
     def proposal_approved(case: Case) -> DecidedFact:
@@ -379,12 +440,17 @@ def decision_approve(*, proposal_id: int, by: User, late_reason: str = "") -> De
             proposal.reviewed_at = timezone.now()
             if late_reason.strip() and not proposal.late_reason.strip():
                 proposal.late_reason = late_reason.strip()
+            # Kept only where the case needed it (cases.services checked it before this).
+            if decision_makers.decision_lowers(case, proposal.decision):
+                proposal.lowering_reason = lowering_reason.strip()
             proposal.save()
 
         return DecidedFact(
             decision=proposal.decision,
             reason=proposal.reason,
             proposed_by=proposal.proposed_by,
+            medical=proposal.medical_question,
+            lowering_reason=lowering_reason,
             # Ids only: the level of the assessment is case content, never in an event.
             event={"proposal_id": proposal.pk},
             record=approved,

@@ -320,9 +320,9 @@ def test_the_proposer_cannot_approve_their_own_decision(decided_case, supervisor
 
 def test_an_operator_cannot_approve_a_decision(decided_case, operator, other_operator):
     proposal = propose(decided_case, operator)
-    with pytest.raises(TransitionRefused, match="Alleen een supervisor"):
+    with pytest.raises(TransitionRefused, match="Alleen een gedragswetenschapper"):
         services.decision_approve(proposal_id=proposal.pk, by=other_operator)
-    with pytest.raises(TransitionRefused, match="Alleen een supervisor"):
+    with pytest.raises(TransitionRefused, match="Alleen een gedragswetenschapper"):
         services.decision_reject(proposal_id=proposal.pk, by=other_operator, reason="Nee.")
     decided_case.refresh_from_db()
     assert decided_case.state == State.DECISION

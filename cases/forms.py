@@ -316,6 +316,10 @@ class StepForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=2000, required=False)
     conversion_reason = forms.CharField(max_length=30, required=False)
+    # Closing: the gedragswetenschapper's reason where the assessment found unsafety, and
+    # the second, confirming POST of the step that cannot be undone.
+    lowering_reason = forms.CharField(max_length=4000, required=False)
+    confirmed = forms.BooleanField(required=False)
 
 
 # A reference looks like VT-2026-000123; a part of one is any piece of that shape.

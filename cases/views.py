@@ -439,6 +439,7 @@ STEPS = {
         case_id=case.pk,
         by=user,
         reason=form.cleaned_data["reason"],
+        lowering_reason=form.cleaned_data["lowering_reason"],
         expected_version=form.cleaned_data["version"],
     ),
     "convert_to_report": lambda case, user, form: services.case_convert_to_report(
@@ -466,13 +467,50 @@ def case_step(request: HttpRequest, case: Case, step: str) -> HttpResponse:
     if action is None or not form.is_valid():
         messages.error(request, _("Deze stap kon niet worden uitgevoerd: onvolledig verzoek."))
         return redirect("cases:case_detail", case_id=case.pk)
+    if step == "close" and not form.cleaned_data["confirmed"]:
+        # Closing cannot be undone by its own step: the first POST only asks to confirm.
+        try:
+            lowering = services.case_close_check(case_id=case.pk, by=staff_user(request))
+        except services.TransitionRefused as refusal:
+            return _close_confirm(request, case, form, lowering=True, refusal=str(refusal))
+        return _close_confirm(request, case, form, lowering=lowering)
     try:
         action(case, request.user, form)
+    except services.ReasonRequired as missing:
+        return _close_confirm(request, case, form, lowering=True, errors={missing.field: missing})
     except (services.TransitionRefused, services.CaseChanged) as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, _("De stap is vastgelegd."))
     return redirect("cases:case_detail", case_id=case.pk)
+
+
+def _close_confirm(
+    request: HttpRequest,
+    case: Case,
+    form: StepForm,
+    *,
+    lowering: bool,
+    refusal: str = "",
+    errors: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """What closing does and to whom, asked before it happens; refused (403) when the
+    closing needs a gedragswetenschapper's reason and this member of staff may not give it."""
+    return render(
+        request,
+        "cases/close_confirm.html",
+        {
+            "case": case,
+            "form": form,
+            "lowering": lowering,
+            "refusal": refusal,
+            "errors": errors or {},
+            "open_monitoring": case.monitoring_contacts.filter(done_at__isnull=True).count(),
+            "people": case.people.count(),
+            "children": case.people.filter(is_child=True).count(),
+        },
+        status=403 if refusal else 400 if errors else 200,
+    )
 
 
 @never_cache

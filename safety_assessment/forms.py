@@ -151,8 +151,16 @@ class ProposalForm(forms.Form):
         error_messages={"required": _("Motiveer het besluit.")},
     )
 
-    def __init__(self, *args: Any, late: bool = False, **kwargs: Any) -> None:
+    medical_question = forms.BooleanField(
+        label=_("Medische vraag: de vertrouwensarts beoordeelt dit besluit"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, late: bool = False, warning_id: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if warning_id:
+            # The warning above the field is read out with it, before anything is submitted.
+            self.fields["decision"].widget.attrs["aria-describedby"] = warning_id
         if late:
             self.fields["late_reason"] = forms.CharField(
                 label=_("Waarom is het besluit later dan 5 werkdagen?"),

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import DECIDE_CASES, SUPERVISE, WORK_CASES
 from accounts.security import permission_required, staff_user
+from cases import decision_makers, rules
 from cases.access import case_for
-from cases.models import Case, State
-from cases.services import TransitionRefused
+from cases.codes import Decision
+from cases.models import DECISION_TARGETS, Case, State
+from cases.services import ReasonRequired, TransitionRefused
 from privacy.gate import list_viewed, protected_record, records_viewed
 from safety_assessment import selectors, services
 from safety_assessment.forms import AcuteClearForm, AssessmentForm, ProposalForm
@@ -97,6 +99,8 @@ def _page(
     may_propose = case.state == State.DECISION and not any(
         p.status == DecisionProposal.Status.PROPOSED for p in proposals
     )
+    found_unsafety = decision_makers.assessment_found_unsafety(case)
+    warning_id = "decision-warning" if found_unsafety else ""
     return render(
         request,
         "safety_assessment/case_assessment.html",
@@ -110,7 +114,18 @@ def _page(
             "form_title": text_in(form.instrument.title, language) if form else "",
             "acute_rules": _acute_rules(form.instrument) if form else {},
             "proposals": proposals,
-            "proposal_form": proposal_form or (ProposalForm(late=late) if may_propose else None),
+            "proposal_form": proposal_form
+            or (ProposalForm(late=late, warning_id=warning_id) if may_propose else None),
+            "found_unsafety": found_unsafety,
+            "approvers": decision_makers.labels(
+                decision_makers.approvers_now(region=case.region, medical=False)
+            ),
+            "medical_approvers": decision_makers.labels(
+                decision_makers.approvers_now(region=case.region, medical=True)
+            ),
+            "lowering_by": decision_makers.labels(
+                decision_makers.roles_acting_now(decision_makers.LOWERING_ROLES, region=case.region)
+            ),
             "acute_form": acute_form or AcuteClearForm(),
             "crisis_phone": getattr(settings, "VT_CRISIS_SERVICE_PHONE", ""),
         },
@@ -181,7 +196,12 @@ def assessment_form(request: HttpRequest, case_id: int, instrument_slug: str) ->
 @require_POST
 def decision_propose(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_for(request, case_id, action="change")
-    form = ProposalForm(request.POST, late=services.is_late(case))
+    found_unsafety = decision_makers.assessment_found_unsafety(case)
+    form = ProposalForm(
+        request.POST,
+        late=services.is_late(case),
+        warning_id="decision-warning" if found_unsafety else "",
+    )
     if form.is_valid():
         try:
             services.decision_propose(
@@ -189,6 +209,7 @@ def decision_propose(request: HttpRequest, case_id: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
                 late_reason=form.cleaned_data.get("late_reason", ""),
+                medical_question=form.cleaned_data["medical_question"],
                 by=request.user,
             )
         except services.InvalidInput as invalid:
@@ -198,8 +219,15 @@ def decision_propose(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.error(request, str(refusal))
             return redirect("safety_assessment:case_assessment", case_id=case.pk)
         else:
+            medical = form.cleaned_data["medical_question"]
             messages.success(
-                request, _("Het besluit is voorgesteld; een supervisor keurt het goed.")
+                request,
+                _("Het besluit is voorgesteld; een %(who)s keurt het goed.")
+                % {
+                    "who": decision_makers.labels(
+                        decision_makers.approvers_now(region=case.region, medical=medical)
+                    ).lower()
+                },
             )
             return redirect("safety_assessment:case_assessment", case_id=case.pk)
     return _page(request, case, proposal_form=form, status=400)
@@ -241,6 +269,12 @@ def _approvals_page(
             {
                 "proposal": proposal,
                 "own": proposal.proposed_by_id == request.user.pk,
+                "refusal": services.review_refusal(proposal=proposal, by=staff_user(request)),
+                "approvers": decision_makers.labels(
+                    decision_makers.approvers_now(
+                        region=proposal.case.region, medical=proposal.medical_question
+                    )
+                ),
                 "late": services.is_late(proposal.case),
                 "deadline": selectors.deadline_of(proposal.case),
                 "level": selectors.level_label(proposal.assessment, language),
@@ -269,12 +303,21 @@ def _review(request: HttpRequest, proposal_id: int, *, approve: bool) -> HttpRes
         reason="review",
         logged_as=lambda proposal: proposal.case,
     )
+    if approve and request.POST.get("confirmed") != "1":
+        # Approving cannot be undone: the first POST only asks for confirmation.
+        try:
+            services.decision_approve_check(proposal_id=proposal.pk, by=staff_user(request))
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+            return _approvals_page(request, status=403)
+        return _approve_confirm_page(request, proposal)
     try:
         if approve:
             services.decision_approve(
                 proposal_id=proposal.pk,
                 by=request.user,
                 late_reason=request.POST.get("late_reason", ""),
+                lowering_reason=request.POST.get("lowering_reason", ""),
             )
             messages.success(
                 request,
@@ -289,11 +332,48 @@ def _review(request: HttpRequest, proposal_id: int, *, approve: bool) -> HttpRes
                 _("Voorstel voor %(ref)s teruggestuurd.") % {"ref": proposal.case.reference},
             )
     except services.InvalidInput as invalid:
+        if approve:
+            return _approve_confirm_page(request, proposal, errors=invalid.errors, status=400)
         return _approvals_page(request, errors={proposal.pk: invalid.errors}, status=400)
+    except ReasonRequired as missing:
+        return _approve_confirm_page(
+            request, proposal, errors={missing.field: str(missing)}, status=400
+        )
     except TransitionRefused as refusal:
         messages.error(request, str(refusal))
         return _approvals_page(request, status=403)
     return redirect("safety_assessment:approvals")
+
+
+def _approve_confirm_page(
+    request: HttpRequest,
+    proposal: DecisionProposal,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """What approving will do and to whom, with the reasons still to write: approving is
+    the step that cannot be undone, so it is confirmed on a page of its own (no script)."""
+    case = proposal.case
+    target = DECISION_TARGETS[proposal.decision]
+    return render(
+        request,
+        "safety_assessment/approve_confirm.html",
+        {
+            "proposal": proposal,
+            "case": case,
+            "level": selectors.level_label(proposal.assessment, _language()),
+            "target_label": State(target).label,
+            "closes": proposal.decision == Decision.ADVICE_CLOSE,
+            "needs": services.approval_needs(proposal=proposal),
+            "feedback_owed": len(rules.feedback_recipients(case)),
+            "people": case.people.count(),
+            "children": case.people.filter(is_child=True).count(),
+            "errors": errors or {},
+            "values": request.POST,
+        },
+        status=status,
+    )
 
 
 @never_cache

@@ -194,7 +194,9 @@ def test_a_stale_page_is_told_to_reload_and_changes_nothing(operator_client, ope
     case = register_case(operator)
     operator_client.post(f"/cases/{case.pk}/step/start_assessment/", {"version": case.version})
     response = operator_client.post(
-        f"/cases/{case.pk}/step/close/", {"version": case.version, "reason": "dubbel"}, follow=True
+        f"/cases/{case.pk}/step/close/",
+        {"version": case.version, "reason": "dubbel", "confirmed": "1"},
+        follow=True,
     )
     assert "Het dossier is intussen gewijzigd. Laad de pagina opnieuw." in response.content.decode()
     case.refresh_from_db()
@@ -204,7 +206,9 @@ def test_a_stale_page_is_told_to_reload_and_changes_nothing(operator_client, ope
 def test_a_refused_step_shows_why(operator_client, operator):
     case = register_case(operator)
     response = operator_client.post(
-        f"/cases/{case.pk}/step/close/", {"version": case.version, "reason": "klaar"}, follow=True
+        f"/cases/{case.pk}/step/close/",
+        {"version": case.version, "reason": "klaar", "confirmed": "1"},
+        follow=True,
     )
     assert "Een melding sluit je pas na een besluit." in response.content.decode()
 

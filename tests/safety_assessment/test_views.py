@@ -218,7 +218,7 @@ def test_a_supervisor_sees_the_proposal_in_the_approvals_queue(
 
 def test_a_supervisor_approves_and_the_case_moves_to_the_decision(proposal, supervisor_client):
     url = reverse("safety_assessment:approve", kwargs={"proposal_id": proposal.pk})
-    assert supervisor_client.post(url).status_code == 302
+    assert supervisor_client.post(url, {"confirmed": "1"}).status_code == 302
     assert Case.objects.get(pk=proposal.case_id).state == State.HANDOVER_LOCAL
     assert DecisionProposal.objects.get().status == "approved"
 
@@ -241,7 +241,7 @@ def test_the_proposer_cannot_approve_their_own_proposal_in_the_queue(
     assert "Je eigen voorstel" in queue
     assert reverse("safety_assessment:approve", kwargs={"proposal_id": own.pk}) not in queue
     response = supervisor_client.post(
-        reverse("safety_assessment:approve", kwargs={"proposal_id": own.pk})
+        reverse("safety_assessment:approve", kwargs={"proposal_id": own.pk}), {"confirmed": "1"}
     )
     assert response.status_code == 403
     assert Case.objects.get(pk=decided_case.pk).state == State.DECISION

@@ -29,6 +29,10 @@ DEMO_STAFF = [
     ("anouk", roles.OPERATOR, "Team Centrum"),
     ("bram", roles.OPERATOR, "Team Zuidwest"),
     ("carla", roles.SUPERVISOR, "Team Centrum"),
+    # The protocol's decision makers: with them in the region, the teamleider (carla) no
+    # longer approves decisions; daan does, and eva the medical questions.
+    ("daan", roles.GEDRAGSWETENSCHAPPER, "Team Centrum"),
+    ("eva", roles.VERTROUWENSARTS, "Team Centrum"),
 ]
 
 
@@ -75,19 +79,22 @@ def _case(
     )
 
 
-def _assess(case: Case, by: User) -> None:
-    """The Veilig Thuis assessment with no risk answered: decided, which completes the step."""
+def _assess(case: Case, by: User, **risks: bool) -> None:
+    """The Veilig Thuis assessment with only `risks` answered yes: decided, which completes
+    the step."""
     instrument = instrument_get("veilig-thuis")
-    answers = {
+    answers: dict[str, bool | int] = {
         question.id: (False if question.type == "yes_no" else 0)
         for question in instrument.questions.values()
     }
+    answers.update(risks)
     assessment_decide(case_id=case.pk, instrument_slug="veilig-thuis", answers=answers, by=by)
 
 
 class Command(BaseCommand):
     help = (
-        "Development only: demo staff (two operators, a supervisor) and cases in several "
+        "Development only: demo staff (two operators, a teamleider, a gedragswetenschapper, "
+        "a vertrouwensarts) and cases in several "
         "states. Safe to run again: existing demo data is kept."
     )
 
@@ -108,7 +115,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, team in DEMO_STAFF:
-            self.stdout.write(f"  {username:<8} {role:<11} {team}")
+            self.stdout.write(f"  {username:<8} {role:<20} {team}")
         self.stdout.write(
             "Second step: the current 6-digit code for a user comes from\n"
             "  .venv/bin/python manage.py totp_code anouk"
@@ -117,7 +124,7 @@ class Command(BaseCommand):
 
     def _demo_cases(self) -> None:
         # Each step is a case action with its own durable transaction: not nested here.
-        anouk, bram, carla = (User.objects.get(username=n) for n in ("anouk", "bram", "carla"))
+        anouk, bram, daan = (User.objects.get(username=n) for n in ("anouk", "bram", "daan"))
         child = {
             "role": PersonRole.VICTIM,
             "is_child": True,
@@ -229,7 +236,28 @@ class Command(BaseCommand):
             reason="Ouders accepteren hulp van het CJG; veiligheidsvoorwaarden gesteld.",
             by=anouk,
         )
-        decision_approve(proposal_id=proposal.pk, by=carla)
+        decision_approve(proposal_id=proposal.pk, by=daan)
+        # Strangulation with children at home, proposed as advice: the gedragswetenschapper
+        # sees the warning and may approve only with a written reason.
+        strangled = _case(
+            bram,
+            contact=_victim("Sanne de Vries", "0612340003"),
+            account="Partner heeft haar gisteren bij de keel gegrepen; kinderen waren thuis.",
+            forms=["partner_violence", "witnessing"],
+            people=[child, parent],
+            postcode="2517 RS",
+            number="5",
+        )
+        case_transition(
+            case_id=strangled.pk, name="start_assessment", by=bram, expected_version=None
+        )
+        _assess(strangled, bram, a_strangulation=True, a_perpetrator_access=True)
+        decision_propose(
+            case_id=strangled.pk,
+            decision=Decision.ADVICE_CLOSE,
+            reason="Slachtoffer wil geen hulp en verblijft nu bij haar zus.",
+            by=bram,
+        )
         case_accept_handover(case_id=handed.pk, by=anouk)
         # Closed advice.
         closed = _case(

@@ -27,6 +27,7 @@ from accounts.models import Team, User
 from cases import decision_makers, rules, working_days
 from cases.codes import VIOLENCE_CODES_VERSION, CaseType, Decision
 from cases.models import (
+    DECIDE_CASES,
     WORK_CASES,
     Case,
     CaseAuditKind,
@@ -702,6 +703,9 @@ def case_decide(
             raise TransitionRefused(_("Een besluit heeft een motivering nodig."))
         if fact.proposed_by.pk == by.pk:
             raise TransitionRefused(_("Een tweede medewerker moet het besluit goedkeuren."))
+        if not by.has_perm(DECIDE_CASES):
+            # Who holds no deciding role at all hears that, not which decision maker to ask.
+            raise TransitionRefused(_("Deze stap hoort niet bij jouw rol."))
         refusal = decision_makers.approval_refusal(
             user=by, region=case.region, medical=fact.medical
         )

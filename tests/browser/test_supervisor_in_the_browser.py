@@ -76,6 +76,10 @@ def test_a_supervisor_sees_the_overdue_case_first_approves_reassigns_and_watches
         page.locator(f"#proposal-{proposal.pk}-heading").locator("..").get_by_role(
             "button", name="Goedkeuren"
         ).click()
+        # Approving cannot be undone: a page of its own asks to confirm, by keyboard too.
+        expect(page.get_by_role("heading", name="Besluit goedkeuren?")).to_be_visible()
+        page.get_by_role("button", name="Ja, besluit goedkeuren").focus()
+        page.keyboard.press("Enter")
         expect(page.get_by_text(f"Besluit voor {to_decide.reference} goedgekeurd.")).to_be_visible()
 
         # Reassign the overdue case to Otto, with the keyboard-usable form.

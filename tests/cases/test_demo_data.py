@@ -14,7 +14,11 @@ def test_demo_data_has_staff_and_cases_in_several_states_and_loads_twice():
     call_command("load_demo_data", stdout=StringIO())
     out = StringIO()
     call_command("load_demo_data", stdout=out)
-    assert User.objects.filter(username__in=["anouk", "bram", "carla"]).count() == 3
+    demo_staff = ["anouk", "bram", "carla", "daan", "eva"]
+    assert User.objects.filter(username__in=demo_staff).count() == 5
+    # The protocol's decision makers, so `make run` shows who approves what.
+    assert User.objects.get(username="daan").role == "gedragswetenschapper"
+    assert User.objects.get(username="eva").role == "vertrouwensarts"
     states = set(Case.objects.values_list("state", flat=True))
     assert {
         State.INTAKE,
@@ -23,8 +27,9 @@ def test_demo_data_has_staff_and_cases_in_several_states_and_loads_twice():
         State.MONITORING,
         State.CLOSED,
     } <= states
-    assert Case.objects.count() == 6
-    assert Case.objects.filter(acute=True).count() == 1
+    assert Case.objects.count() == 7
+    # The neighbour's acute report, and the strangulation proposed as advice.
+    assert Case.objects.filter(acute=True).count() == 2
     assert "totp_code" in out.getvalue()
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts import roles
 from config.channel_layers import redis_channel_layer
 from config.env import (
     SecretSpec,
@@ -381,20 +382,26 @@ VT_REGION = env_str(
 DECISION_APPROVERS = {
     "default": env_list(
         "DECISION_APPROVERS_DEFAULT",
-        "gedragswetenschapper",
+        roles.GEDRAGSWETENSCHAPPER,
         help_text="Roles that approve a decision (comma-separated role codes)",
     ),
     "medical": env_list(
         "DECISION_APPROVERS_MEDICAL",
-        "vertrouwensarts",
+        roles.VERTROUWENSARTS,
         help_text="Roles that approve a decision on a medical question",
     ),
 }
 DECISION_APPROVERS_STAND_IN = env_list(
     "DECISION_APPROVERS_STAND_IN",
-    "supervisor",
+    roles.TEAMLEIDER,
     help_text="Roles that approve while the region has nobody active in the roles above",
 )
+for _approvers in (*DECISION_APPROVERS.values(), DECISION_APPROVERS_STAND_IN):
+    # A misspelt role would leave decisions to the stand-in for ever, without a word.
+    if not _approvers or set(_approvers) - set(roles.ROLES):
+        raise ImproperlyConfigured(
+            f"DECISION_APPROVERS_*: role codes from {', '.join(roles.ROLES)}, at least one."
+        )
 
 # --- retention (privacy.retention; manage.py purge_expired) --------------------------
 

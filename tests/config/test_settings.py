@@ -161,6 +161,13 @@ def test_a_malformed_number_setting_is_named():
     assert "LOGIN_FAILURE_LIMIT must be a whole number" in result.stderr
 
 
+def test_a_misspelt_decision_approver_role_stops_startup_and_names_the_setting():
+    environment = production_environment(DECISION_APPROVERS_MEDICAL="arts")
+    result = run_python(SHOW_SETTINGS, environment)
+    assert result.returncode != 0
+    assert "DECISION_APPROVERS_*" in result.stderr
+
+
 def test_the_deploy_check_passes_with_a_production_environment():
     result = run_python(
         "",

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from cases.models import Case, State
+from huisverbod.models import Huisverbod, HuisverbodTask
 
 
 @pytest.mark.django_db
@@ -23,8 +24,11 @@ def test_demo_data_has_staff_and_cases_in_several_states_and_loads_twice():
         State.MONITORING,
         State.CLOSED,
     } <= states
-    assert Case.objects.count() == 6
+    assert Case.objects.count() == 7
     assert Case.objects.filter(acute=True).count() == 1
+    # One running tijdelijk huisverbod, one of its tasks done.
+    assert Huisverbod.objects.count() == 1
+    assert HuisverbodTask.objects.filter(done_at__isnull=False).count() == 1
     assert "totp_code" in out.getvalue()
 
 

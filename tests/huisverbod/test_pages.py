@@ -96,6 +96,8 @@ def test_the_form_takes_a_description_when_the_removed_person_is_not_on_the_case
         ({"removed_person": ""}, "removed_person", "Zeg wie uit huis is geplaatst"),
         ({"removed_person": "999999"}, "removed_person", "geldige keuze"),
         ({"imposed_on": "01-01-2099"}, "imposed_on", "niet in de toekomst"),
+        ({"imposed_on": "0001-01-01"}, "imposed_on", "sinds 1 januari 2009"),
+        ({"people_at_home": ["abc"]}, "people_at_home", "geldige keuze"),
     ],
 )
 def test_bad_input_gets_an_error_next_to_the_field_and_nothing_is_saved(

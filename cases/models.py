@@ -493,6 +493,7 @@ class CaseAuditKind(models.TextChoices):
     REASSIGNED = "reassigned", _("Toegewezen aan een ander")
     MONITORING_CONTACT = "monitoring_contact", _("Monitoringcontact vastgelegd")
     REPORT_ADDED = "report_added", _("Melding toegevoegd")
+    HUISVERBOD = "huisverbod", _("Tijdelijk huisverbod bijgewerkt")
 
 
 class CaseTransition(models.Model):

@@ -1008,6 +1008,16 @@ def case_reassign(
     return action.case
 
 
+@_refused_attempt_is_logged
+def case_huisverbod_step(*, case_id: int, by: User, record: Callable[[Case], str]) -> Case:
+    """A step of the mayor's tijdelijk huisverbod on this case (huisverbod/): `record`
+    writes the order, its extension, the advice or a task inside this action, with the
+    case locked, and returns the short audit detail (what was done, never content)."""
+    with case_action(case_id=case_id, kind=CaseAuditKind.HUISVERBOD, by=by) as action:
+        action.detail = record(action.case)
+    return action.case
+
+
 # --- the acute flag ---------------------------------------------------------------------------
 
 

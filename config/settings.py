@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "outgoing_mail",
     "safety_assessment",
     "handover",
+    "huisverbod",
     "dashboard",
     "supervision",
     "demo",

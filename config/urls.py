@@ -21,6 +21,7 @@ urlpatterns = [
     path("hotline/", include("dashboard.urls")),
     path("cases/", include("cases.urls")),
     path("cases/", include("melden.feedback_urls")),
+    path("cases/", include("huisverbod.urls")),
     path("melden/", include("melden.urls")),
     path("partner/", include("handover.partner_urls")),
     path("api/partner/v1/", include("handover.api_urls")),

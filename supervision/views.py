@@ -22,6 +22,7 @@ from accounts.roles import SUPERVISE
 from accounts.security import permission_required, staff_user
 from cases.models import Case
 from cases.services import CaseChanged
+from huisverbod.selectors import tasks_due as huisverbod_tasks_due
 from privacy.gate import list_viewed, protected_record
 from safety_assessment.selectors import proposals_awaiting
 from supervision import charts, exports, selectors, services
@@ -117,6 +118,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     monitoring, more_monitoring = _short(
         selectors.monitoring_due(user=staff_user(request), today=today)
     )
+    huisverbod_tasks, more_huisverbod_tasks = _short(
+        huisverbod_tasks_due(user=staff_user(request), today=today)
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -131,6 +135,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "more_handovers": more_handovers,
         "monitoring": monitoring,
         "more_monitoring": more_monitoring,
+        "huisverbod_tasks": huisverbod_tasks,
+        "more_huisverbod_tasks": more_huisverbod_tasks,
         "acute": list(selectors.acute_open(user=staff_user(request))[:SHORT_LIST]),
         "acute_cleared": list(
             selectors.acute_cleared(user=staff_user(request), now=now)[:SHORT_LIST]

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from cases.models import Case, State
+from huisverbod.models import Huisverbod, HuisverbodTask
 
 
 @pytest.mark.django_db
@@ -30,6 +31,9 @@ def test_demo_data_has_staff_and_cases_in_several_states_and_loads_twice():
     assert Case.objects.count() == 7
     # The neighbour's acute report, and the strangulation proposed as advice.
     assert Case.objects.filter(acute=True).count() == 2
+    # One running tijdelijk huisverbod, one of its tasks done.
+    assert Huisverbod.objects.count() == 1
+    assert HuisverbodTask.objects.filter(done_at__isnull=False).count() == 1
     assert "totp_code" in out.getvalue()
 
 

@@ -21,6 +21,8 @@ from cases.services import (
     case_transition,
     intake_register,
 )
+from huisverbod.models import TaskKind
+from huisverbod.services import huisverbod_record, huisverbod_task_done
 from safety_assessment.instrument_loader import instrument_get
 from safety_assessment.services import assessment_decide, decision_approve, decision_propose
 
@@ -271,3 +273,53 @@ class Command(BaseCommand):
             number="20",
         )
         case_close(case_id=closed.pk, by=bram, reason="Advies gegeven: praat met de buurvrouw.")
+        self._demo_huisverbod(anouk)
+
+    def _demo_huisverbod(self, by: User) -> None:
+        """A running tijdelijk huisverbod, imposed three nights ago: the contact with the
+        removed father done, the contact with the mother and child and the advice open."""
+        case = _case(
+            by,
+            contact={
+                "channel": "phone",
+                "role": ContactRole.PROFESSIONAL,
+                "name": "Brigadier Van Dijk",
+                "phone": "0701234599",
+                "organisation": "Politie Eenheid Den Haag",
+                "profession": "police_justice",
+            },
+            account="Politie-inzet na mishandeling; de burgemeester legde een huisverbod op.",
+            forms=["partner_violence", "witnessing"],
+            people=[
+                {"role": PersonRole.VICTIM, "is_child": False, "name": "Yasmina Ouali"},
+                {
+                    "role": PersonRole.VICTIM,
+                    "is_child": True,
+                    "name": "Adam Ouali",
+                    "date_of_birth": datetime.date(2019, 8, 3),
+                },
+                {
+                    "role": PersonRole.SUSPECTED_PERPETRATOR,
+                    "is_child": False,
+                    "name": "Karim Ouali",
+                },
+            ],
+            postcode="2525 RS",
+            number="88",
+        )
+        people = {person.name: person.pk for person in case.people.all()}
+        imposed_at = timezone.localtime() - datetime.timedelta(days=3)
+        order = huisverbod_record(
+            case_id=case.pk,
+            by=by,
+            imposed_at=imposed_at.replace(hour=22, minute=15, second=0, microsecond=0),
+            removed_person_id=people["Karim Ouali"],
+            removed_person_description="",
+            people_at_home_ids=[people["Yasmina Ouali"], people["Adam Ouali"]],
+        )
+        huisverbod_task_done(
+            case_id=case.pk,
+            task_id=order.tasks.get(kind=TaskKind.CONTACT_REMOVED).pk,
+            by=by,
+            note="Gebeld; verblijft bij zijn broer en wil meewerken aan hulp.",
+        )

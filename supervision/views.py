@@ -117,6 +117,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     monitoring, more_monitoring = _short(
         selectors.monitoring_due(user=staff_user(request), today=today)
     )
+    table, more_table = _short(selectors.table_waiting(user=staff_user(request), today=today))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -131,6 +132,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "more_handovers": more_handovers,
         "monitoring": monitoring,
         "more_monitoring": more_monitoring,
+        "table": table,
+        "more_table": more_table,
         "acute": list(selectors.acute_open(user=staff_user(request))[:SHORT_LIST]),
         "acute_cleared": list(
             selectors.acute_cleared(user=staff_user(request), now=now)[:SHORT_LIST]

@@ -644,3 +644,46 @@ def test_a_postponed_case_appears_for_the_supervisor_when_its_review_is_due(
     assert list(table_waiting(user=supervisor, today=today)) == []
     later = today + datetime.timedelta(days=50)
     assert [r.pk for r in table_waiting(user=supervisor, today=later)] == [referral.pk]
+
+
+# --- the Raad answering, and rows from before the table was recorded ------------------------------
+
+
+def test_the_raad_refusing_in_its_inbox_sends_the_request_back_to_the_decision(
+    operator, supervisor
+):
+    case = decided_case(operator, supervisor, Decision.COUNCIL_REQUEST)
+    request = council_request_urgent(case_id=case.pk, by=supervisor, reason="Spoed: letsel.")
+    raad_member = make_partner("rob", RAAD)
+    client = log_in_fully(Client(), raad_member)
+    response = client.post(
+        reverse("partner:reject", args=[request.handover_id]),
+        {"reason": "Eerst de Jeugdbeschermingstafel."},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.DECISION
+    step = case.transitions.get(name="end_council_request")
+    assert step.by == raad_member
+
+
+def test_table_and_raad_handovers_from_before_become_referrals_and_requests(operator, supervisor):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "handover.migrations.0005_child_protection_table_and_council_requests"
+    )
+    waiting = referred(operator, supervisor)
+    other = decided_case(operator, supervisor, Decision.COUNCIL_REQUEST)
+    raad = handed_over(
+        other, operator, RAAD, answers={"measure_to_consider": True, "lives_in_den_haag": False}
+    )
+    # As main left them: handovers without a referral or request.
+    TableReferral.objects.all().delete()
+    CouncilRequest.objects.all().delete()
+    migration.existing_requests(apps, None)
+    referral = TableReferral.objects.get(handover=waiting.handover)
+    assert (referral.status, referral.due_on) == (TableReferral.Status.WAITING, waiting.due_on)
+    assert CouncilRequest.objects.get(handover=raad).reason == raad.package["facts"]

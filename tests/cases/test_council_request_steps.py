@@ -68,13 +68,15 @@ def test_a_table_step_keeps_the_case_waiting_when_it_does_not_end_the_request(op
 
 def test_a_council_step_outside_council_request_is_refused_and_logged(operator, supervisor):
     case = decided(operator, supervisor, Decision.INVESTIGATION)
-    recorded = []
+    recorded: list[int] = []
+
+    def record(case):
+        recorded.append(case.pk)
+        return CouncilFact(detail="x")
+
     with pytest.raises(TransitionRefused):
         case_council_step(
-            case_id=case.pk,
-            kind=CaseAuditKind.TABLE_OUTCOME,
-            by=operator,
-            record=lambda case: recorded.append(case) or CouncilFact(detail="x"),
+            case_id=case.pk, kind=CaseAuditKind.TABLE_OUTCOME, by=operator, record=record
         )
     assert recorded == []
     case.refresh_from_db()

@@ -386,6 +386,10 @@ def handover_reject(
         _answered(
             handover, status=Handover.Status.REJECTED, by=by, via=via, name=name, reason=reason
         )
+        # A table that refuses the referral will not meet: the case no longer waits for it.
+        TableReferral.objects.filter(handover=handover).update(
+            status=TableReferral.Status.DONE, due_on=None
+        )
         recorded.append(handover)
         return case_services.HandoverAnswer(
             organisation=organisation.name,

@@ -687,3 +687,17 @@ def test_table_and_raad_handovers_from_before_become_referrals_and_requests(oper
     referral = TableReferral.objects.get(handover=waiting.handover)
     assert (referral.status, referral.due_on) == (TableReferral.Status.WAITING, waiting.due_on)
     assert CouncilRequest.objects.get(handover=raad).reason == raad.package["facts"]
+
+
+def test_a_table_that_refuses_the_referral_leaves_no_deadline_behind(
+    operator, referral, table_member
+):
+    client = log_in_fully(Client(), table_member)
+    response = client.post(
+        reverse("partner:reject", args=[referral.handover_id]),
+        {"reason": "Eerst hulp via het CJG proberen."},
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert (referral.status, referral.due_on) == (TableReferral.Status.DONE, None)
+    assert Case.objects.get(pk=referral.case_id).state == State.DECISION

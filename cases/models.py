@@ -315,6 +315,19 @@ class Case(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
+        source=State.COUNCIL_REQUEST,
+        target=State.DECISION,
+        permission=_permission(may_record_handover_response),
+    )
+    def end_council_request(self) -> None:
+        """The table decided no investigation by the Raad, or the Raad refused the request:
+        no child protection measure comes, so Veilig Thuis decides again (four eyes) what
+        follows: a handover to the local field with conditions, or closing. The table's
+        partner members record its outcome themselves, hence the partner permission."""
+        self._clear_decision()
+
+    @transition(
+        field=state,
         source=[State.INTAKE, State.MONITORING, State.CONDITIONS],
         target=State.CLOSED,
         conditions=[_condition(may_close)],
@@ -494,6 +507,9 @@ class CaseAuditKind(models.TextChoices):
     MONITORING_CONTACT = "monitoring_contact", _("Monitoringcontact vastgelegd")
     REPORT_ADDED = "report_added", _("Melding toegevoegd")
     HUISVERBOD = "huisverbod", _("Tijdelijk huisverbod bijgewerkt")
+    TABLE_PREPARED = "table_prepared", _("Jeugdbeschermingstafel voorbereid")
+    TABLE_OUTCOME = "table_outcome", _("Uitkomst Jeugdbeschermingstafel vastgelegd")
+    COUNCIL_REQUESTED = "council_requested", _("Verzoek tot onderzoek aan de Raad")
 
 
 class CaseTransition(models.Model):

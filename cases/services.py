@@ -836,7 +836,58 @@ def case_reject_handover(
         if fact.last_open and case.state in HANDOVER_PENDING_STATES:
             action.transition("reject_handover", reason=reason)
         elif fact.last_open and case.state == State.COUNCIL_REQUEST:
-            action.transition("finish_investigation", reason=reason)
+            action.transition("end_council_request", reason=reason)
+    return action.case
+
+
+@dataclass(frozen=True)
+class CouncilFact:
+    """A step of a request to the Jeugdbeschermingstafel or the Raad, as the handover app
+    recorded it: `detail` is the audit suffix (an outcome code, never content);
+    `ends_request` sends the case back to the decision (the table decided no
+    investigation), with `reason` on the transition."""
+
+    detail: str
+    ends_request: bool = False
+    reason: str = ""
+    event: dict[str, Any] = field(default_factory=dict)
+
+
+COUNCIL_STEP_KINDS = (
+    CaseAuditKind.TABLE_PREPARED,
+    CaseAuditKind.TABLE_OUTCOME,
+    CaseAuditKind.COUNCIL_REQUESTED,
+)
+
+
+@_refused_attempt_is_logged
+def case_council_step(
+    *,
+    case_id: int,
+    kind: CaseAuditKind,
+    by: User,
+    record: Callable[[Case], CouncilFact],
+    expected_version: int | None = None,
+) -> Case:
+    """Preparing the Jeugdbeschermingstafel, its outcome, or a request to the Raad, while
+    the case waits in council_request: `record` (handover's) checks who may and writes its
+    rows inside this action, with the case locked."""
+    if kind not in COUNCIL_STEP_KINDS:
+        raise TransitionRefused(_("Onbekende stap."))
+    with case_action(
+        case_id=case_id, kind=kind, by=by, expected_version=expected_version
+    ) as action:
+        case = action.case
+        if case.state != State.COUNCIL_REQUEST:
+            raise TransitionRefused(
+                _('Deze stap kan niet in de fase "%(state)s".')
+                % {"state": case.get_state_display()}
+            )
+        fact = record(case)
+        action.detail = fact.detail
+        action.event.update(fact.event)
+        if fact.ends_request:
+            action.transition("end_council_request", reason=fact.reason)
     return action.case
 
 

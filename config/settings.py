@@ -505,6 +505,18 @@ HANDOVER_ACCEPT_WORKING_DAYS = env_int(
 )
 if HANDOVER_ACCEPT_WORKING_DAYS < 1:
     raise ImproperlyConfigured("HANDOVER_ACCEPT_WORKING_DAYS must be at least 1.")
+# The Jeugdbeschermingstafel (Den Haag) agrees with Veilig Thuis to discuss a referred
+# family within this many weeks; past it the waiting case shows as overdue on the case
+# page and the supervisor's page. A regional agreement, not a law: check it against the
+# regional protocol. (The 6 months a table may postpone is the protocol's own limit and
+# lives in handover.models.TABLE_POSTPONE_MONTHS_MAX.)
+CHILD_PROTECTION_TABLE_MEETING_WEEKS = env_int(
+    "CHILD_PROTECTION_TABLE_MEETING_WEEKS",
+    4,
+    help_text="Weeks within which the Jeugdbeschermingstafel meets about a referred family",
+)
+if CHILD_PROTECTION_TABLE_MEETING_WEEKS < 1:
+    raise ImproperlyConfigured("CHILD_PROTECTION_TABLE_MEETING_WEEKS must be at least 1.")
 
 # --- supervision (supervision/) ---------------------------------------------------------
 

@@ -108,3 +108,135 @@ class PhoneAnswerForm(forms.Form):
         if data.get("answer") == "reject" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Geef de reden van de weigering."))
         return data
+
+
+# --- the Jeugdbeschermingstafel and the Raad ----------------------------------------------
+
+DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"]
+
+
+def _date_field(label: Any, *, required: bool = False, help_text: Any = "") -> forms.DateField:
+    # type=date: the browser shows the date in the user's (Dutch) order and sends ISO;
+    # typed by hand, dd-mm-jjjj is understood too.
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=help_text,
+        error_messages={
+            "invalid": _("Geef een datum als dd-mm-jjjj."),
+            "required": _("Vul de datum in."),
+        },
+    )
+
+
+class ParentsInformedFields(forms.Form):
+    """Informing the parents: the date, or why it is postponed. One of the two is needed
+    before the table meets (handover.services checks it)."""
+
+    parents_informed_on = _date_field(_("Ouders geïnformeerd op"))
+    parents_informing_postponed_reason = forms.CharField(
+        label=_("Of: reden om het informeren van de ouders uit te stellen"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bijvoorbeeld als informeren een kind in gevaar brengt."),
+    )
+
+
+class TablePrepareForm(ParentsInformedFields):
+    meeting_planned_on = _date_field(_("Tafel gepland op"))
+
+    field_order = [
+        "meeting_planned_on",
+        "parents_informed_on",
+        "parents_informing_postponed_reason",
+    ]
+
+
+class TableOutcomeForm(ParentsInformedFields):
+    """The table met: when, who was invited and who came, and what it decided."""
+
+    held_on = _date_field(_("Datum van de tafel"), required=True)
+    invited = forms.TypedMultipleChoiceField(
+        label=_("Uitgenodigd (ouders; kinderen vanaf 12 jaar)"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attended = forms.TypedMultipleChoiceField(
+        label=_("Aanwezig"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    outcome = forms.ChoiceField(
+        label=_("Uitkomst van de tafel"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies de uitkomst van de tafel.")},
+    )
+    agreements = forms.CharField(
+        label=_("Afspraken (bij aanhouden)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    review_on = _date_field(
+        _("Datum van heroverweging (bij aanhouden)"),
+        help_text=_("Ten hoogste 6 maanden na de eerste tafel."),
+    )
+    council_reason = forms.CharField(
+        label=_("Verzoek tot onderzoek voor de Raad (bij verzoek aan de Raad)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "De Raad leest dit. Noem niets waaruit blijkt wie de melding deed, tenzij de "
+            "melder toestemming gaf."
+        ),
+    )
+
+    field_order = [
+        "held_on",
+        "invited",
+        "attended",
+        "parents_informed_on",
+        "parents_informing_postponed_reason",
+        "outcome",
+        "agreements",
+        "review_on",
+        "council_reason",
+    ]
+
+    def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from handover.models import TableMeeting
+
+        choices = [(person.pk, _person_label(person)) for person in people]
+        cast(forms.ChoiceField, self.fields["invited"]).choices = choices
+        cast(forms.ChoiceField, self.fields["attended"]).choices = choices
+        cast(forms.ChoiceField, self.fields["outcome"]).choices = TableMeeting.Outcome.choices
+
+
+def _person_label(person: Any) -> str:
+    """A person as the table knows them: name, role, child with date of birth."""
+    parts = [person.name or str(_("naam onbekend")), str(person.get_role_display())]
+    if person.is_child:
+        born = person.date_of_birth.strftime("%d-%m-%Y") if person.date_of_birth else "?"
+        parts.append(str(_("kind, geboren %(date)s") % {"date": born}))
+    else:
+        parts.append(str(_("volwassene")))
+    return " · ".join(parts)
+
+
+class UrgentCouncilRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Waarom dit niet via de Jeugdbeschermingstafel kan (spoed)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "De Raad leest dit. Noem niets waaruit blijkt wie de melding deed, tenzij de "
+            "melder toestemming gaf."
+        ),
+        error_messages={
+            "required": _("Geef de reden waarom dit niet via de Jeugdbeschermingstafel kan.")
+        },
+    )

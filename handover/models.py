@@ -347,3 +347,135 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} → {self.recipient}"
+
+
+# --- the Jeugdbeschermingstafel and the Raad voor de Kinderbescherming -------------------
+
+# The table may postpone its decision under agreements for at most 6 months, counted from
+# its first meeting about the family (Jeugdbeschermingstafel Den Haag protocol).
+TABLE_POSTPONE_MONTHS_MAX = 6
+# Parents take part in the table; children only from 12 (as they are told about a
+# reference-index registration from 12: handover.services.CHILD_IS_TOLD_FROM_AGE).
+TABLE_CHILD_TAKES_PART_FROM_AGE = 12
+
+
+class TableReferral(models.Model):
+    """A family referred to the Jeugdbeschermingstafel: made with the handover to the
+    table, it carries the deadline while the case waits, whether the parents were told,
+    and the table's meetings with their outcomes (TableMeeting).
+
+    `due_on` is the date the case waits for: the meeting (CHILD_PROTECTION_TABLE_MEETING_
+    WEEKS after the referral) and, after a postponement, the review date; empty once the
+    table decided."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Wacht op de tafel")
+        POSTPONED = "postponed", _("Aangehouden onder afspraken")
+        DONE = "done", _("Besloten")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="table_referrals")
+    handover = models.OneToOneField(
+        Handover, on_delete=models.CASCADE, related_name="table_referral"
+    )
+    referred_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    due_on = models.DateField(_("uiterlijk"), null=True, blank=True)
+    meeting_planned_on = models.DateField(_("tafel gepland op"), null=True, blank=True)
+    parents_informed_on = models.DateField(_("ouders geïnformeerd op"), null=True, blank=True)
+    parents_informing_postponed_reason = EncryptedTextField(
+        _("reden om het informeren van de ouders uit te stellen"), blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("aanmelding Jeugdbeschermingstafel")
+        verbose_name_plural = _("aanmeldingen Jeugdbeschermingstafel")
+        ordering = ["-referred_at", "-pk"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: table referral {self.pk} ({self.status})"
+
+    @property
+    def parents_informing_recorded(self) -> bool:
+        return self.parents_informed_on is not None or bool(self.parents_informing_postponed_reason)
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.due_on is not None and self.due_on < (today or timezone.localdate())
+
+
+class TableMeeting(models.Model):
+    """One meeting of the table about a referred family, and what it decided."""
+
+    class Outcome(models.TextChoices):
+        NO_INVESTIGATION = "no_investigation", _("Geen onderzoek door de Raad")
+        POSTPONE = "postpone", _("Aanhouden onder afspraken (ten hoogste 6 maanden)")
+        COUNCIL_REQUEST = "council_request", _("Verzoek tot onderzoek aan de Raad")
+
+    referral = models.ForeignKey(TableReferral, on_delete=models.CASCADE, related_name="meetings")
+    held_on = models.DateField(_("datum van de tafel"))
+    outcome = models.CharField(_("uitkomst"), max_length=20, choices=Outcome.choices)
+    agreements = EncryptedTextField(_("afspraken"), blank=True, default="")
+    review_on = models.DateField(_("datum van heroverweging"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Jeugdbeschermingstafel")
+        verbose_name_plural = _("Jeugdbeschermingstafels")
+        ordering = ["held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.held_on} {self.outcome}"
+
+
+class TableParticipant(models.Model):
+    """A person of the case invited to a table meeting, and whether they came."""
+
+    meeting = models.ForeignKey(TableMeeting, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey("cases.Person", on_delete=models.CASCADE, related_name="+")
+    invited = models.BooleanField(_("uitgenodigd"), default=False)
+    attended = models.BooleanField(_("aanwezig"), default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="one_row_per_participant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}: person {self.person_id}"
+
+
+class CouncilRequest(models.Model):
+    """A request to the Raad voor de Kinderbescherming to investigate (verzoek tot
+    onderzoek), with the handover that carries it to the Raad: from the table's outcome,
+    or urgent, straight from the decision, skipping the table (with the reason)."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="council_requests"
+    )
+    handover = models.OneToOneField(
+        Handover, on_delete=models.CASCADE, related_name="council_request"
+    )
+    urgent = models.BooleanField(_("spoed (zonder de Jeugdbeschermingstafel)"), default=False)
+    reason = EncryptedTextField(_("reden"))
+    table_meeting = models.OneToOneField(
+        TableMeeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="council_request",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("verzoek tot onderzoek aan de Raad")
+        verbose_name_plural = _("verzoeken tot onderzoek aan de Raad")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: council request {self.pk}"

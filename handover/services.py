@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -14,13 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.roles import DECIDE_CASES
 from cases import services as case_services
 from cases import working_days
-from cases.models import WORK_CASES, Case, MonitoringContact, State
+from cases.models import WORK_CASES, Case, CaseAuditKind, MonitoringContact, Person, State
 from events.services import event_record
 from handover import destinations
 from handover.models import (
+    TABLE_CHILD_TAKES_PART_FROM_AGE,
+    TABLE_POSTPONE_MONTHS_MAX,
     USE_PARTNER_INBOX,
+    CouncilRequest,
     Handover,
     MatchSignal,
     MonitoringResult,
@@ -29,6 +34,9 @@ from handover.models import (
     PartnerOrganisation,
     ReferenceIndexParent,
     ReferenceIndexRegistration,
+    TableMeeting,
+    TableParticipant,
+    TableReferral,
 )
 from handover.package import package_build
 from privacy.access_log import access_record, target_of
@@ -194,6 +202,7 @@ def handover_create(
             created_by=by,
             accept_due=handover_accept_due(timezone.localdate()),
         )
+        _table_or_council_follows(handover, by=by)
         _log(
             handover,
             by=by,
@@ -376,6 +385,10 @@ def handover_reject(
         )
         _answered(
             handover, status=Handover.Status.REJECTED, by=by, via=via, name=name, reason=reason
+        )
+        # A table that refuses the referral will not meet: the case no longer waits for it.
+        TableReferral.objects.filter(handover=handover).update(
+            status=TableReferral.Status.DONE, due_on=None
         )
         recorded.append(handover)
         return case_services.HandoverAnswer(
@@ -606,3 +619,411 @@ def reference_index_register(
             organisation=organisation,
         )
     return registration
+
+
+# --- the Jeugdbeschermingstafel and the Raad ----------------------------------------------
+
+
+def table_meeting_due(referred_on: datetime.date) -> datetime.date:
+    """The date the table should have met by (a regional agreement, in settings)."""
+    return referred_on + datetime.timedelta(weeks=settings.CHILD_PROTECTION_TABLE_MEETING_WEEKS)
+
+
+def table_review_latest(first_meeting_on: datetime.date) -> datetime.date:
+    """The latest review date a postponement may have: 6 months after the first meeting."""
+    return working_days.add_months(first_meeting_on, TABLE_POSTPONE_MONTHS_MAX)
+
+
+def _table_or_council_follows(handover: Handover, *, by: User) -> None:
+    """A handover to the table opens a referral with its deadline; one to the Raad is a
+    request to investigate (the family outside Den Haag goes to the Raad directly)."""
+    kind = handover.organisation.kind
+    if kind == PartnerOrganisation.Kind.CHILD_PROTECTION_TABLE:
+        TableReferral.objects.create(
+            case=handover.case,
+            handover=handover,
+            referred_at=handover.created_at,
+            due_on=table_meeting_due(timezone.localdate(handover.created_at)),
+        )
+    elif kind == PartnerOrganisation.Kind.CHILD_PROTECTION_BOARD:
+        CouncilRequest.objects.create(
+            case=handover.case,
+            handover=handover,
+            reason=handover.package.get("facts", ""),
+            requested_by=by,
+            requested_at=handover.created_at,
+        )
+
+
+def _council_handover(case: Case, *, by: User, reason: str) -> Handover:
+    """The handover that carries a request to investigate to the Raad. The package holds
+    the reason written for the Raad, never the account as told to Veilig Thuis."""
+    organisation = (
+        PartnerOrganisation.objects.filter(
+            kind=PartnerOrganisation.Kind.CHILD_PROTECTION_BOARD, active=True
+        )
+        .order_by("name")
+        .first()
+    )
+    if organisation is None:
+        raise HandoverError(
+            _("Er is geen Raad voor de Kinderbescherming als partner ingesteld."), status=409
+        )
+    if case.handovers.filter(organisation=organisation, status__in=Handover.OPEN_STATUSES).exists():
+        raise HandoverError(_("Er staat al een verzoek aan de Raad open."), status=409)
+    return Handover.objects.create(
+        case=case,
+        organisation=organisation,
+        facts=destinations.facts_for(case, {"measure_to_consider": True}),
+        proposals=[],
+        package=package_build(case, safety_conditions=[], facts_for_receiver=reason),
+        created_by=by,
+        accept_due=handover_accept_due(timezone.localdate()),
+    )
+
+
+def _refuse_person(*, by: User, target: Any, why: str) -> HandoverError:
+    """A refused person: logged (who, which record, no content) and told 403."""
+    _log(target, by=by, action="change", reason=f"refused: {why}", allowed=False)
+    return HandoverError(_("Dit hoort niet bij jouw rol of organisatie."), status=403)
+
+
+def _check_table_recorder(referral: TableReferral, by: User) -> None:
+    """Who records for the table: Veilig Thuis staff working the case (they referred the
+    family and usually sit at the table), and the partner members of the table the family
+    was referred to (its chair or secretary records the outcome in their inbox). Partner
+    members of other organisations, the Raad's included, may not: the table decides."""
+    if by.has_perm(WORK_CASES):
+        if Case.objects.visible_to(by).filter(pk=referral.case_id).exists():
+            return
+        raise _refuse_person(by=by, target=referral, why="table step outside need-to-know")
+    membership = getattr(by, "partner_membership", None)
+    if (
+        by.has_perm(USE_PARTNER_INBOX)
+        and membership is not None
+        and membership.organisation_id == referral.handover.organisation_id
+    ):
+        return
+    raise _refuse_person(by=by, target=referral, why="table step by another organisation")
+
+
+def _referral_for(referral_id: int) -> TableReferral:
+    referral = (
+        TableReferral.objects.select_related("handover", "case").filter(pk=referral_id).first()
+    )
+    if referral is None:
+        raise HandoverError(_("Deze aanmelding bij de tafel bestaat niet."), status=404)
+    return referral
+
+
+def _locked_undecided_referral(referral_id: int) -> TableReferral:
+    referral = TableReferral.objects.select_for_update().get(pk=referral_id)
+    if referral.status == TableReferral.Status.DONE:
+        raise HandoverError(_("De tafel heeft over dit gezin al besloten."), status=409)
+    return referral
+
+
+def _parents_informing(
+    *, informed_on: datetime.date | None, postponed_reason: str, today: datetime.date
+) -> tuple[datetime.date | None, str]:
+    postponed_reason = (postponed_reason or "").strip()
+    if informed_on is not None and informed_on > today:
+        raise HandoverError(
+            _("De ouders kunnen niet in de toekomst geïnformeerd zijn."),
+            field="parents_informed_on",
+        )
+    return informed_on, postponed_reason
+
+
+def table_referral_prepare(
+    *,
+    referral_id: int,
+    by: User,
+    meeting_planned_on: datetime.date | None,
+    parents_informed_on: datetime.date | None,
+    parents_informing_postponed_reason: str,
+    today: datetime.date | None = None,
+) -> TableReferral:
+    """Before the table meets: the planned date, and that the parents were told (the
+    date), or why telling them is postponed (for instance when it would endanger a
+    child). One of the two is required."""
+    today = today or timezone.localdate()
+    referral = _referral_for(referral_id)
+    _check_table_recorder(referral, by)
+    informed_on, postponed_reason = _parents_informing(
+        informed_on=parents_informed_on,
+        postponed_reason=parents_informing_postponed_reason,
+        today=today,
+    )
+    if informed_on is None and not postponed_reason:
+        raise HandoverError(
+            _("Vul in wanneer de ouders zijn geïnformeerd, of waarom dat wordt uitgesteld."),
+            field="parents_informed_on",
+        )
+    if meeting_planned_on is not None and meeting_planned_on < timezone.localdate(
+        referral.referred_at
+    ):
+        raise HandoverError(
+            _("De tafel kan niet vóór de aanmelding gepland zijn."), field="meeting_planned_on"
+        )
+
+    def record(case: Case) -> case_services.CouncilFact:
+        locked = _locked_undecided_referral(referral_id)
+        locked.meeting_planned_on = meeting_planned_on
+        locked.parents_informed_on = informed_on
+        locked.parents_informing_postponed_reason = postponed_reason
+        locked.save()
+        return case_services.CouncilFact(
+            detail="informed" if informed_on else "informing_postponed"
+        )
+
+    _run_council_step(
+        case_id=referral.case_id, kind=CaseAuditKind.TABLE_PREPARED, by=by, record=record
+    )
+    referral.refresh_from_db()
+    return referral
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One person of the case at a table meeting: invited, and whether they came."""
+
+    person_id: int
+    invited: bool
+    attended: bool
+
+
+def _check_participants(
+    case: Case, attendance: list[Attendance], *, held_on: datetime.date
+) -> list[Attendance]:
+    """Only people of the case; someone who came was invited; children only from 12 on
+    the day of the table (checked where the date of birth is known)."""
+    taking_part = [row for row in attendance if row.invited or row.attended]
+    people = {person.pk: person for person in Person.objects.filter(case=case)}
+    for row in taking_part:
+        person = people.get(row.person_id)
+        if person is None:
+            raise HandoverError(_("Kies alleen betrokkenen van dit dossier."), field="invited")
+        if person.is_child and person.date_of_birth is not None:
+            if age_on(person.date_of_birth, held_on) < TABLE_CHILD_TAKES_PART_FROM_AGE:
+                raise HandoverError(
+                    _(
+                        "%(name)s is op de dag van de tafel jonger dan %(age)s jaar en kan niet "
+                        "deelnemen; kinderen nemen deel vanaf %(age)s jaar."
+                    )
+                    % {
+                        "name": person.name or _("Een kind"),
+                        "age": TABLE_CHILD_TAKES_PART_FROM_AGE,
+                    },
+                    field="invited",
+                )
+    return [Attendance(row.person_id, True, row.attended) for row in taking_part]
+
+
+def table_outcome_record(
+    *,
+    referral_id: int,
+    by: User,
+    held_on: datetime.date | None,
+    outcome: str,
+    attendance: list[Attendance],
+    agreements: str = "",
+    review_on: datetime.date | None = None,
+    council_reason: str = "",
+    parents_informed_on: datetime.date | None = None,
+    parents_informing_postponed_reason: str = "",
+    today: datetime.date | None = None,
+) -> TableMeeting:
+    """The table met: who was invited and who came, and its outcome.
+
+    - no investigation: the case goes back to the decision (Case.end_council_request);
+    - postpone under agreements, with a review date at most 6 months after the table's
+      first meeting about the family: the case waits for the review date;
+    - a request to the Raad: a request to investigate, handed over to the Raad.
+    The parents must have been told (or the reason to postpone that recorded) before the
+    table meets: given here, or earlier with the preparation."""
+    today = today or timezone.localdate()
+    referral = _referral_for(referral_id)
+    _check_table_recorder(referral, by)
+    if outcome not in TableMeeting.Outcome.values:
+        raise HandoverError(_("Kies de uitkomst van de tafel."), field="outcome")
+    if held_on is None:
+        raise HandoverError(_("Vul de datum van de tafel in."), field="held_on")
+    if held_on > today:
+        raise HandoverError(_("Leg de uitkomst vast nadat de tafel is geweest."), field="held_on")
+    if held_on < timezone.localdate(referral.referred_at):
+        raise HandoverError(
+            _("De tafel kan niet vóór de aanmelding zijn geweest."), field="held_on"
+        )
+    informed_on, postponed_reason = _parents_informing(
+        informed_on=parents_informed_on,
+        postponed_reason=parents_informing_postponed_reason,
+        today=today,
+    )
+    informed_on = informed_on or referral.parents_informed_on
+    postponed_reason = postponed_reason or referral.parents_informing_postponed_reason
+    if informed_on is None and not postponed_reason:
+        raise HandoverError(
+            _(
+                "Voordat de tafel besluit: vul in wanneer de ouders zijn geïnformeerd, of "
+                "waarom dat wordt uitgesteld."
+            ),
+            field="parents_informed_on",
+        )
+    if informed_on is not None and informed_on > held_on:
+        raise HandoverError(
+            _("De ouders moeten vóór de tafel geïnformeerd zijn."), field="parents_informed_on"
+        )
+    agreements = (agreements or "").strip()
+    council_reason = (council_reason or "").strip()
+    if outcome == TableMeeting.Outcome.POSTPONE:
+        if not agreements:
+            raise HandoverError(
+                _("Beschrijf de afspraken waaronder de tafel aanhoudt."), field="agreements"
+            )
+        if review_on is None:
+            raise HandoverError(_("Vul de datum van heroverweging in."), field="review_on")
+        if review_on <= held_on:
+            raise HandoverError(_("De heroverweging moet na de tafel zijn."), field="review_on")
+    elif outcome == TableMeeting.Outcome.COUNCIL_REQUEST:
+        if not council_reason:
+            raise HandoverError(
+                _("Beschrijf het verzoek tot onderzoek voor de Raad."), field="council_reason"
+            )
+        review_on = None
+    else:
+        review_on = None
+    participants = _check_participants(referral.case, attendance, held_on=held_on)
+    recorded: list[TableMeeting] = []
+
+    def record(case: Case) -> case_services.CouncilFact:
+        locked = _locked_undecided_referral(referral_id)
+        first = locked.meetings.order_by("held_on", "pk").first()
+        if review_on is not None:
+            latest = table_review_latest(first.held_on if first else held_on)
+            if review_on > latest:
+                raise HandoverError(
+                    _(
+                        "Aanhouden kan ten hoogste %(months)s maanden na de eerste tafel: "
+                        "uiterlijk %(date)s."
+                    )
+                    % {"months": TABLE_POSTPONE_MONTHS_MAX, "date": latest.strftime("%d-%m-%Y")},
+                    field="review_on",
+                )
+        meeting = TableMeeting.objects.create(
+            referral=locked,
+            held_on=held_on,
+            outcome=outcome,
+            agreements=agreements,
+            review_on=review_on,
+            recorded_by=by,
+        )
+        TableParticipant.objects.bulk_create(
+            TableParticipant(
+                meeting=meeting, person_id=row.person_id, invited=True, attended=row.attended
+            )
+            for row in participants
+        )
+        locked.parents_informed_on = informed_on
+        locked.parents_informing_postponed_reason = postponed_reason
+        if outcome == TableMeeting.Outcome.POSTPONE:
+            locked.status = TableReferral.Status.POSTPONED
+            locked.due_on = review_on
+        else:
+            locked.status = TableReferral.Status.DONE
+            locked.due_on = None
+        locked.save()
+        _table_handover_accepted(locked.handover_id, by=by)
+        recorded.append(meeting)
+        event: dict[str, Any] = {}
+        if outcome == TableMeeting.Outcome.COUNCIL_REQUEST:
+            request = CouncilRequest.objects.create(
+                case=case,
+                handover=_council_handover(case, by=by, reason=council_reason),
+                reason=council_reason,
+                table_meeting=meeting,
+                requested_by=by,
+            )
+            event = {
+                "handover_id": request.handover_id,
+                "organisation": request.handover.organisation.slug,
+            }
+        return case_services.CouncilFact(
+            detail=outcome,
+            ends_request=outcome == TableMeeting.Outcome.NO_INVESTIGATION,
+            reason=str(TableMeeting.Outcome.NO_INVESTIGATION.label),
+            event=event,
+        )
+
+    _run_council_step(
+        case_id=referral.case_id, kind=CaseAuditKind.TABLE_OUTCOME, by=by, record=record
+    )
+    return recorded[0]
+
+
+def _table_handover_accepted(handover_id: int, *, by: User) -> None:
+    """The table met about the family, so it took the referral on: an open handover to
+    it counts as accepted (and no longer escalates)."""
+    handover = Handover.objects.select_for_update().get(pk=handover_id)
+    if not handover.is_open:
+        return
+    handover.status = Handover.Status.ACCEPTED
+    handover.decided_at = timezone.now()
+    if by.has_perm(WORK_CASES):
+        handover.recorded_by = by
+    else:
+        handover.decided_by = by
+        handover.decided_via = Handover.Via.INBOX
+    handover.save()
+
+
+def council_request_urgent(*, case_id: int, by: User, reason: str) -> CouncilRequest:
+    """Urgent: straight from the decision to the Raad, skipping the table, with the reason
+    it cannot wait. Who may: those who approve decisions (DECIDE_CASES), since skipping
+    the table is itself a weighed decision (in the night, the gedragswetenschapper on duty)."""
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise HandoverError(_("Dit dossier bestaat niet."), status=404)
+    if not by.has_perm(DECIDE_CASES):
+        raise _refuse_person(by=by, target=case, why="urgent council request without decide_case")
+    reason = (reason or "").strip()
+    if not reason:
+        raise HandoverError(
+            _("Geef de reden waarom dit niet via de Jeugdbeschermingstafel kan."), field="reason"
+        )
+    recorded: list[CouncilRequest] = []
+
+    def record(locked_case: Case) -> case_services.CouncilFact:
+        if locked_case.table_referrals.exclude(status=TableReferral.Status.DONE).exists():
+            raise HandoverError(
+                _(
+                    "Het gezin ligt al bij de Jeugdbeschermingstafel. Leg daar de uitkomst "
+                    "vast (verzoek aan de Raad)."
+                ),
+                status=409,
+            )
+        request = CouncilRequest.objects.create(
+            case=locked_case,
+            handover=_council_handover(locked_case, by=by, reason=reason),
+            urgent=True,
+            reason=reason,
+            requested_by=by,
+        )
+        recorded.append(request)
+        return case_services.CouncilFact(
+            detail="urgent",
+            event={
+                "handover_id": request.handover_id,
+                "organisation": request.handover.organisation.slug,
+            },
+        )
+
+    _run_council_step(case_id=case_id, kind=CaseAuditKind.COUNCIL_REQUESTED, by=by, record=record)
+    return recorded[0]
+
+
+def _run_council_step(*, case_id: int, kind: CaseAuditKind, by: User, record: Any) -> None:
+    try:
+        case_services.case_council_step(case_id=case_id, kind=kind, by=by, record=record)
+    except case_services.TransitionRefused as refusal:
+        raise HandoverError(str(refusal), status=409) from None

@@ -12,5 +12,17 @@ urlpatterns = [
         views.case_handover_answer,
         name="case_handover_answer",
     ),
+    path("cases/<int:case_id>/table/", views.case_table, name="case_table"),
+    path(
+        "cases/<int:case_id>/table/<int:referral_id>/prepare/",
+        views.case_table_prepare,
+        name="case_table_prepare",
+    ),
+    path(
+        "cases/<int:case_id>/table/<int:referral_id>/outcome/",
+        views.case_table_outcome,
+        name="case_table_outcome",
+    ),
+    path("cases/<int:case_id>/raad/urgent/", views.case_council_urgent, name="case_council_urgent"),
     path("handovers/escalated/", views.escalated, name="escalated"),
 ]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -9,13 +12,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import SUPERVISE, USE_PARTNER_INBOX, WORK_CASES
-from accounts.security import permission_required, staff_user
+from accounts.roles import DECIDE_CASES, SUPERVISE, USE_PARTNER_INBOX, WORK_CASES
+from accounts.security import log_refusal, permission_required, staff_user
 from cases.access import case_view
 from cases.models import Case, MonitoringContact
 from handover import destinations, selectors, services
-from handover.forms import HandoverForm, MonitoringForm, PhoneAnswerForm, RejectForm
-from handover.models import Handover, PartnerOrganisation
+from handover.forms import (
+    HandoverForm,
+    MonitoringForm,
+    PhoneAnswerForm,
+    RejectForm,
+    TableOutcomeForm,
+    TablePrepareForm,
+    UrgentCouncilRequestForm,
+)
+from handover.models import Handover, PartnerOrganisation, TableReferral
 from handover.package import package_for_display
 from privacy.gate import list_viewed, protected_record
 
@@ -176,8 +187,12 @@ def _partner_page(
     handover: Handover,
     *,
     reject_form: RejectForm | None = None,
+    outcome_form: TableOutcomeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    referral = TableReferral.objects.filter(handover=handover).first()
+    if referral is not None and outcome_form is None:
+        outcome_form = _outcome_form(referral)
     return render(
         request,
         "handover/partner_handover.html",
@@ -185,6 +200,8 @@ def _partner_page(
             "handover": handover,
             "package": package_for_display(handover.package),
             "reject_form": reject_form or RejectForm(),
+            "referral": referral,
+            "outcome_form": outcome_form,
         },
         status=status,
     )
@@ -317,3 +334,203 @@ def monitoring_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
         {"contact": contact, "form": form},
         status=status,
     )
+
+
+# --- the Jeugdbeschermingstafel and the Raad ----------------------------------------------
+
+
+def _outcome_form(referral: TableReferral, data: Any = None) -> TableOutcomeForm:
+    return TableOutcomeForm(
+        data,
+        people=list(referral.case.people.order_by("pk")),
+        initial={
+            "parents_informed_on": referral.parents_informed_on,
+            "parents_informing_postponed_reason": referral.parents_informing_postponed_reason,
+        },
+    )
+
+
+def _show_refusal(request: HttpRequest, form: Any, refusal: services.HandoverError) -> None:
+    """Bad input next to its field; anything else (a refused person, a stale state) on top."""
+    if refusal.status == 403:
+        # The service wrote the refused row of the access log; this is the security log's.
+        log_refusal(request, reason="table or council step refused", page_row=False)
+        raise PermissionDenied
+    form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
+
+
+def _record_outcome(request: HttpRequest, referral: TableReferral, form: TableOutcomeForm) -> bool:
+    """Record the table's outcome from a valid form; False (with the error on the form)
+    when the service refuses it."""
+    data = form.cleaned_data
+    attended = set(data["attended"])
+    invited = set(data["invited"]) | attended
+    try:
+        services.table_outcome_record(
+            referral_id=referral.pk,
+            by=staff_user(request),
+            held_on=data["held_on"],
+            outcome=data["outcome"],
+            attendance=[
+                services.Attendance(person_id, True, person_id in attended)
+                for person_id in sorted(invited)
+            ],
+            agreements=data["agreements"],
+            review_on=data["review_on"],
+            council_reason=data["council_reason"],
+            parents_informed_on=data["parents_informed_on"],
+            parents_informing_postponed_reason=data["parents_informing_postponed_reason"],
+        )
+    except services.HandoverError as refusal:
+        _show_refusal(request, form, refusal)
+        return False
+    return True
+
+
+def _table_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    forms: dict[int, dict[str, Any]] | None = None,
+    urgent_form: UrgentCouncilRequestForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    referrals = list(
+        case.table_referrals.select_related("handover__organisation").prefetch_related(
+            "meetings__participants__person", "meetings__recorded_by"
+        )
+    )
+    rows = []
+    for referral in referrals:
+        given = (forms or {}).get(referral.pk, {})
+        rows.append(
+            {
+                "referral": referral,
+                "prepare_form": given.get("prepare")
+                or TablePrepareForm(
+                    initial={
+                        "meeting_planned_on": referral.meeting_planned_on,
+                        "parents_informed_on": referral.parents_informed_on,
+                        "parents_informing_postponed_reason": (
+                            referral.parents_informing_postponed_reason
+                        ),
+                    }
+                ),
+                "outcome_form": given.get("outcome") or _outcome_form(referral),
+            }
+        )
+    return render(
+        request,
+        "handover/case_table.html",
+        {
+            "case": case,
+            "rows": rows,
+            "council_requests": case.council_requests.select_related(
+                "handover__organisation", "requested_by"
+            ),
+            "urgent_form": urgent_form or UrgentCouncilRequestForm(),
+            "may_request_urgently": request.user.has_perm(DECIDE_CASES),
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+def _case_referral(case: Case, referral_id: int) -> TableReferral:
+    referral = (
+        case.table_referrals.select_related("handover", "case").filter(pk=referral_id).first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_http_methods(["GET"])
+@case_view("view")
+def case_table(request: HttpRequest, case: Case) -> HttpResponse:
+    """The Jeugdbeschermingstafel and the Raad for one case: the deadline while it waits,
+    informing the parents, the table's outcome, and an urgent request to the Raad."""
+    return _table_page(request, case)
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_POST
+@case_view("change")
+def case_table_prepare(request: HttpRequest, case: Case, referral_id: int) -> HttpResponse:
+    referral = _case_referral(case, referral_id)
+    form = TablePrepareForm(request.POST)
+    if form.is_valid():
+        try:
+            services.table_referral_prepare(
+                referral_id=referral.pk,
+                by=staff_user(request),
+                meeting_planned_on=form.cleaned_data["meeting_planned_on"],
+                parents_informed_on=form.cleaned_data["parents_informed_on"],
+                parents_informing_postponed_reason=form.cleaned_data[
+                    "parents_informing_postponed_reason"
+                ],
+            )
+        except services.HandoverError as refusal:
+            _show_refusal(request, form, refusal)
+        else:
+            messages.success(request, _("De voorbereiding van de tafel is vastgelegd."))
+            return redirect("handover:case_table", case_id=case.pk)
+    return _table_page(request, case, forms={referral.pk: {"prepare": form}}, status=400)
+
+
+@never_cache
+@permission_required(WORK_CASES)
+@require_POST
+@case_view("change")
+def case_table_outcome(request: HttpRequest, case: Case, referral_id: int) -> HttpResponse:
+    referral = _case_referral(case, referral_id)
+    form = _outcome_form(referral, request.POST)
+    if form.is_valid() and _record_outcome(request, referral, form):
+        messages.success(request, _("De uitkomst van de tafel is vastgelegd."))
+        return redirect("handover:case_table", case_id=case.pk)
+    return _table_page(request, case, forms={referral.pk: {"outcome": form}}, status=400)
+
+
+@never_cache
+@permission_required(DECIDE_CASES)
+@require_POST
+@case_view("change")
+def case_council_urgent(request: HttpRequest, case: Case) -> HttpResponse:
+    """Urgent: a request to investigate straight to the Raad, skipping the table."""
+    form = UrgentCouncilRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            request_made = services.council_request_urgent(
+                case_id=case.pk, by=staff_user(request), reason=form.cleaned_data["reason"]
+            )
+        except services.HandoverError as refusal:
+            _show_refusal(request, form, refusal)
+        else:
+            messages.success(
+                request,
+                _("Spoedverzoek tot onderzoek verstuurd aan %(organisation)s.")
+                % {"organisation": request_made.handover.organisation.name},
+            )
+            return redirect("handover:case_table", case_id=case.pk)
+    return _table_page(request, case, urgent_form=form, status=400)
+
+
+@never_cache
+@permission_required(USE_PARTNER_INBOX)
+@require_POST
+def partner_table_outcome(request: HttpRequest, handover_id: int) -> HttpResponse:
+    """The table's own members record its outcome in their inbox."""
+    handover = _partner_handover(request, handover_id, action="change")
+    referral = (
+        TableReferral.objects.select_related("case", "handover").filter(handover=handover).first()
+    )
+    if referral is None:
+        raise Http404
+    form = _outcome_form(referral, request.POST)
+    if form.is_valid() and _record_outcome(request, referral, form):
+        messages.success(request, _("De uitkomst van de tafel is vastgelegd."))
+        return redirect("partner:handover", handover_id=handover.pk)
+    return _partner_page(request, handover, outcome_form=form, status=400)

@@ -34,7 +34,7 @@ from accounts import roles
 from accounts.models import Team, User
 from cases.codes import CaseType, Decision, ViolenceForm
 from cases.models import Case, CaseTransition, Contact, MonitoringContact, Report, State
-from handover.models import Handover
+from handover.models import Handover, TableReferral
 from hotline.models import Call, CallState, OperatorPresence, PresenceState
 from supervision import metrics
 
@@ -49,12 +49,25 @@ def _assessment_deadline_runs() -> Q:
     return Q(state__in=ASSESSMENT_STATES) & (~Q(state=State.INTAKE) | Q(case_type=CaseType.REPORT))
 
 
+def _table_due() -> Subquery:
+    """The date a case waiting for the Jeugdbeschermingstafel waits for: the meeting, or
+    after a postponement the review."""
+    waiting = (
+        TableReferral.objects.filter(case=OuterRef("pk"), due_on__isnull=False)
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
+    return Subquery(waiting, output_field=DateField())
+
+
 def deadline_expression() -> When_:
     """The deadline that matters for a case now: the assessment while it runs, the
-    investigation during one, none otherwise (handover, monitoring: other lists)."""
+    investigation during one, the table's date while the case waits for it, none
+    otherwise (handover, monitoring: other lists)."""
     return When_(
         When(_assessment_deadline_runs(), then=F("assessment_due")),
         When(state=State.INVESTIGATION, then=F("investigation_due")),
+        When(state=State.COUNCIL_REQUEST, then=_table_due()),
         default=Value(None),
         output_field=DateField(),
     )
@@ -219,6 +232,26 @@ def handovers_open(*, user: User) -> QuerySet[Handover]:
             "organisation__name",
         )
         .order_by("accept_due", "pk")
+    )
+
+
+def table_waiting(*, user: User, today: datetime.date) -> QuerySet[TableReferral]:
+    """Cases waiting for the Jeugdbeschermingstafel, by their deadline (overdue first):
+    every referral the table has not met about yet, and postponed ones once their review
+    date is within two weeks (a postponement of months need not fill the list meanwhile)."""
+    soon = today + datetime.timedelta(days=MONITORING_LOOKAHEAD_DAYS)
+    return (
+        TableReferral.objects.filter(
+            case__in=Case.objects.visible_to(user),
+            case__state=State.COUNCIL_REQUEST,
+            due_on__isnull=False,
+        )
+        .filter(
+            Q(status=TableReferral.Status.WAITING)
+            | Q(status=TableReferral.Status.POSTPONED, due_on__lte=soon)
+        )
+        .select_related("case", "handover__organisation")
+        .order_by("due_on", "pk")
     )
 
 

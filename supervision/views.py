@@ -121,6 +121,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     huisverbod_tasks, more_huisverbod_tasks = _short(
         huisverbod_tasks_due(user=staff_user(request), today=today)
     )
+    table, more_table = _short(selectors.table_waiting(user=staff_user(request), today=today))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -137,6 +138,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "more_monitoring": more_monitoring,
         "huisverbod_tasks": huisverbod_tasks,
         "more_huisverbod_tasks": more_huisverbod_tasks,
+        "table": table,
+        "more_table": more_table,
         "acute": list(selectors.acute_open(user=staff_user(request))[:SHORT_LIST]),
         "acute_cleared": list(
             selectors.acute_cleared(user=staff_user(request), now=now)[:SHORT_LIST]

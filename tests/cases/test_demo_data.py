@@ -26,6 +26,7 @@ def test_demo_data_has_staff_and_cases_in_several_states_and_loads_twice():
         State.SAFETY_ASSESSMENT,
         State.DECISION,
         State.MONITORING,
+        State.COUNCIL_REQUEST,
         State.CLOSED,
     } <= states
     assert Case.objects.count() == 7

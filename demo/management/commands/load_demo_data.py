@@ -23,6 +23,7 @@ from cases.services import (
 )
 from huisverbod.models import TaskKind
 from huisverbod.services import huisverbod_record, huisverbod_task_done
+from handover.services import handover_create, table_referral_prepare
 from safety_assessment.instrument_loader import instrument_get
 from safety_assessment.services import assessment_decide, decision_approve, decision_propose
 
@@ -261,6 +262,49 @@ class Command(BaseCommand):
             by=bram,
         )
         case_accept_handover(case_id=handed.pk, by=anouk)
+        # A request to the Raad: referred to the Jeugdbeschermingstafel, parents told,
+        # waiting for the table with its deadline.
+        council = _case(
+            bram,
+            contact=_victim("Mirjam de Boer", "0612340003"),
+            account="Ouders weigeren hulp; zoon van 13 verzuimt school en heeft letsel.",
+            forms=["physical_neglect", "emotional_abuse"],
+            people=[
+                {
+                    "role": PersonRole.VICTIM,
+                    "is_child": True,
+                    "name": "Daan de Boer",
+                    "date_of_birth": datetime.date(2013, 2, 3),
+                },
+                parent,
+            ],
+            postcode="2517 RS",
+            number="5",
+        )
+        case_transition(case_id=council.pk, name="start_assessment", by=bram, expected_version=None)
+        _assess(council, bram)
+        proposal = decision_propose(
+            case_id=council.pk,
+            decision=Decision.COUNCIL_REQUEST,
+            reason="Hulp wordt geweigerd; een kinderbeschermingsmaatregel moet worden overwogen.",
+            by=bram,
+        )
+        decision_approve(proposal_id=proposal.pk, by=carla)
+        table = handover_create(
+            case_id=council.pk,
+            organisation_slug="jeugdbeschermingstafel-den-haag",
+            answers={"measure_to_consider": True, "lives_in_den_haag": True},
+            safety_conditions=["Daan gaat elke dag naar school", "Ouders werken mee aan hulp"],
+            facts_for_receiver="Zoon van 13; ouders weigeren hulp van het CJG.",
+            by=bram,
+        )
+        table_referral_prepare(
+            referral_id=table.table_referral.pk,
+            by=bram,
+            meeting_planned_on=None,
+            parents_informed_on=timezone.localdate(),
+            parents_informing_postponed_reason="",
+        )
         # Closed advice.
         closed = _case(
             bram,

@@ -21,9 +21,9 @@ from cases.services import (
     case_transition,
     intake_register,
 )
+from handover.services import handover_create, table_referral_prepare
 from huisverbod.models import TaskKind
 from huisverbod.services import huisverbod_record, huisverbod_task_done
-from handover.services import handover_create, table_referral_prepare
 from safety_assessment.instrument_loader import instrument_get
 from safety_assessment.services import assessment_decide, decision_approve, decision_propose
 
@@ -289,7 +289,7 @@ class Command(BaseCommand):
             reason="Hulp wordt geweigerd; een kinderbeschermingsmaatregel moet worden overwogen.",
             by=bram,
         )
-        decision_approve(proposal_id=proposal.pk, by=carla)
+        decision_approve(proposal_id=proposal.pk, by=daan)
         table = handover_create(
             case_id=council.pk,
             organisation_slug="jeugdbeschermingstafel-den-haag",

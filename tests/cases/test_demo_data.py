@@ -29,7 +29,9 @@ def test_demo_data_has_staff_and_cases_in_several_states_and_loads_twice():
         State.COUNCIL_REQUEST,
         State.CLOSED,
     } <= states
-    assert Case.objects.count() == 7
+    # Six from the start, and one each for the strangulation proposed as advice, the
+    # running huisverbod and the family waiting for the Jeugdbeschermingstafel.
+    assert Case.objects.count() == 9
     # The neighbour's acute report, and the strangulation proposed as advice.
     assert Case.objects.filter(acute=True).count() == 2
     # One running tijdelijk huisverbod, one of its tasks done.

@@ -277,7 +277,9 @@ def test_personal_data_is_posted_and_never_in_the_url_or_the_access_log(operator
         True,
     )
     assert row.reason == "case search by name,phone,postcode_house,dob,bsn"
-    logged = f"{row.target_type} {row.target_id} {row.reason}".lower()
+    # The target id is the case's primary key (checked above): a pk of 120 "contains" the
+    # house number 12 without logging it, so only the logged words are searched.
+    logged = f"{row.target_type} {row.reason}".lower()
     for value in [*terms.values(), "noor", "0701234567", "2511", "2016", "+31701234567"]:
         assert value.lower() not in logged
 

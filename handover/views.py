@@ -339,6 +339,11 @@ def monitoring_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
 # --- the Jeugdbeschermingstafel and the Raad ----------------------------------------------
 
 
+# The preparation and the outcome share the parents' fields on one page: their own ids
+# keep every label pointing at its own field.
+PREPARE_IDS = "prepare_%s"
+
+
 def _outcome_form(referral: TableReferral, data: Any = None) -> TableOutcomeForm:
     return TableOutcomeForm(
         data,
@@ -408,13 +413,14 @@ def _table_page(
                 "referral": referral,
                 "prepare_form": given.get("prepare")
                 or TablePrepareForm(
+                    auto_id=PREPARE_IDS,
                     initial={
                         "meeting_planned_on": referral.meeting_planned_on,
                         "parents_informed_on": referral.parents_informed_on,
                         "parents_informing_postponed_reason": (
                             referral.parents_informing_postponed_reason
                         ),
-                    }
+                    },
                 ),
                 "outcome_form": given.get("outcome") or _outcome_form(referral),
             }
@@ -461,7 +467,7 @@ def case_table(request: HttpRequest, case: Case) -> HttpResponse:
 @case_view("change")
 def case_table_prepare(request: HttpRequest, case: Case, referral_id: int) -> HttpResponse:
     referral = _case_referral(case, referral_id)
-    form = TablePrepareForm(request.POST)
+    form = TablePrepareForm(request.POST, auto_id=PREPARE_IDS)
     if form.is_valid():
         try:
             services.table_referral_prepare(

@@ -407,6 +407,9 @@ def test_the_table_page_shows_the_deadline_and_the_forms(operator_client, referr
     body = response.content.decode()
     assert "Tafel uiterlijk" in body
     assert "Uitkomst van de tafel" in body
+    # Two forms share the parents' fields; each label still points at one field.
+    assert body.count('id="id_parents_informed_on"') == 1
+    assert body.count('id="prepare_parents_informed_on"') == 1
     # Only those who approve decisions see the urgent request.
     assert "Spoedverzoek" not in body
 
@@ -430,7 +433,7 @@ def test_preparing_without_informing_the_parents_shows_the_error_at_the_field(
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert 'id="id_parents_informed_on_error"' in body
+    assert 'id="prepare_parents_informed_on_error"' in body
     referral.refresh_from_db()
     assert not referral.parents_informing_recorded
 

@@ -475,6 +475,17 @@ HANDOVER_ACCEPT_WORKING_DAYS = env_int(
 if HANDOVER_ACCEPT_WORKING_DAYS < 1:
     raise ImproperlyConfigured("HANDOVER_ACCEPT_WORKING_DAYS must be at least 1.")
 
+# --- the acute path (cases/acute_clock.py) ----------------------------------------------
+
+ACUTE_FIRST_ACTION_HOURS = env_int(
+    "ACUTE_FIRST_ACTION_HOURS",
+    1,
+    help_text="Hours from the acute alert within which the first safety action (police, "
+    "crisis service, huisverbod, ...) must be recorded; an acute case is late after that",
+)
+if ACUTE_FIRST_ACTION_HOURS < 1:
+    raise ImproperlyConfigured("ACUTE_FIRST_ACTION_HOURS must be at least 1.")
+
 # --- supervision (supervision/) ---------------------------------------------------------
 
 SERVICE_LEVEL_SECONDS = env_int(

@@ -22,6 +22,7 @@ from accounts.roles import SUPERVISE
 from accounts.security import permission_required, staff_user
 from cases.models import Case
 from cases.services import CaseChanged
+from hotline.selectors import acute_list
 from privacy.gate import list_viewed, protected_record
 from safety_assessment.selectors import proposals_awaiting
 from supervision import charts, exports, selectors, services
@@ -132,6 +133,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         "monitoring": monitoring,
         "more_monitoring": more_monitoring,
         "acute": list(selectors.acute_open(user=staff_user(request))[:SHORT_LIST]),
+        # Acute cases and acute calls without a case until their first safety action, past
+        # their clock first.
+        "acute_list": acute_list(region=region, now=now),
         "acute_cleared": list(
             selectors.acute_cleared(user=staff_user(request), now=now)[:SHORT_LIST]
         ),

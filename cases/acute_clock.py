@@ -65,7 +65,8 @@ class AcuteClock:
 
 
 def _duration(minutes: int) -> str:
-    if minutes < 60:
+    # "nog 60 min" at the start of a one-hour clock; hours only beyond the first.
+    if minutes <= 60:
         return _("%(n)s min") % {"n": minutes}
     return _("%(h)s uur %(m)s min") % {"h": minutes // 60, "m": minutes % 60}
 

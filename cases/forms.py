@@ -503,7 +503,12 @@ class SafetyActionForm(forms.Form):
     happened_at_time = forms.TimeField(
         label=_("Tijdstip (uu:mm)"),
         input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        # Text, not type="time": the browser would show its own 12-hour clock on a machine
+        # set to English; the page is 24-hour everywhere.
+        widget=forms.TimeInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "size": 5, "maxlength": 8},
+            format="%H:%M",
+        ),
         error_messages={
             "required": _("Geef het tijdstip van de actie."),
             "invalid": _("Geef het tijdstip als uu:mm (24 uur)."),

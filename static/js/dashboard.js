@@ -452,7 +452,7 @@ function renderReports() {
 
 // The hour clock of an acute item: the same words as cases/acute_clock.py.
 function duration(minutes) {
-  return minutes < 60 ? format(T.minutes, { n: minutes }) : format(T.hours_minutes, { h: Math.floor(minutes / 60), m: minutes % 60 });
+  return minutes <= 60 ? format(T.minutes, { n: minutes }) : format(T.hours_minutes, { h: Math.floor(minutes / 60), m: minutes % 60 });
 }
 
 function dueOf(a) {

@@ -123,6 +123,10 @@ def test_the_clock_says_how_late_after_the_hour():
     assert clock.label == "eerste veiligheidsactie binnen 1 uur: 45 min te laat"
 
 
+def test_a_fresh_one_hour_clock_says_sixty_minutes_not_one_hour_and_none():
+    assert acute_clock(NOON, NOON).label == "eerste veiligheidsactie binnen 1 uur: nog 60 min"
+
+
 def test_the_hours_come_from_the_setting(settings):
     settings.ACUTE_FIRST_ACTION_HOURS = 4
     clock = acute_clock(NOON, NOON + datetime.timedelta(minutes=90))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.roles import DECIDE_CASES, SUPERVISE, WORK_CASES
 from accounts.security import permission_required, staff_user
 from cases.access import case_for
+from cases.acute_clock import acute_clock
 from cases.models import Case, State
 from cases.services import TransitionRefused
 from privacy.gate import list_viewed, protected_record, records_viewed
@@ -103,6 +104,10 @@ def _page(
         {
             "case": case,
             "deadline": selectors.deadline_of(case),
+            # Acute without a first safety action: the hour clock, not working days.
+            "acute_clock": (
+                acute_clock(case.acute_since or case.reported_at) if case.on_acute_list else None
+            ),
             "undecided": case.state in selectors.UNDECIDED_STATES,
             "on_case": on_case,
             "form": form,

@@ -298,3 +298,12 @@ def test_the_acute_flag_cannot_be_lifted_before_a_safety_action_is_recorded(oper
     assert AccessLogEntry.objects.filter(
         target_id=str(case.pk), allowed=False, reason__startswith="case_clear_acute"
     ).exists()
+
+
+def test_the_assessment_page_of_an_acute_case_shows_the_hour_clock_not_working_days(
+    operator_client, operator
+):
+    case = acute_case(operator)
+    page = operator_client.get(f"/cases/{case.pk}/assessment/").content.decode()
+    assert "eerste veiligheidsactie binnen 1 uur: nog" in page
+    assert "werkdag" not in page

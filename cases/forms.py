@@ -16,7 +16,7 @@ from django.forms import BaseFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import rules
+from cases import acute_clock, rules
 from cases.codes import (
     AFWEGINGSKADER_QUESTIONS,
     CaseType,
@@ -26,6 +26,7 @@ from cases.codes import (
     PersonRole,
     ViolenceForm,
 )
+from cases.models import SafetyActionKind
 from cases.selectors import CaseSearch
 from privacy.blind_index import (
     NotIndexable,
@@ -478,3 +479,65 @@ class ContactAddForm(forms.Form):
             "violence_forms": data.get("violence_forms", []),
             "account": data.get("account", ""),
         }
+
+
+class SafetyActionForm(forms.Form):
+    """A safety action about acute danger, with the time it happened (24-hour, Dutch date
+    order). Checked here for the page; the action checks the time again with the case
+    locked (cases.acute_clock.action_time_refusal)."""
+
+    kind = forms.ChoiceField(
+        label=_("Wat is er gedaan?"),
+        choices=SafetyActionKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Kies welke veiligheidsactie is ondernomen."),
+            "invalid_choice": _("Kies welke veiligheidsactie is ondernomen."),
+        },
+    )
+    happened_on = forms.DateField(
+        label=_("Datum"),
+        input_formats=["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d"],
+        help_text=_("dd-mm-jjjj"),
+        error_messages={
+            "required": _("Geef de datum van de actie."),
+            "invalid": _("Geef de datum als dd-mm-jjjj."),
+        },
+    )
+    happened_at_time = forms.TimeField(
+        label=_("Tijdstip (uu:mm)"),
+        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        # Text, not type="time": the browser would show its own 12-hour clock on a machine
+        # set to English; the page is 24-hour everywhere.
+        widget=forms.TimeInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "size": 5, "maxlength": 8},
+            format="%H:%M",
+        ),
+        error_messages={
+            "required": _("Geef het tijdstip van de actie."),
+            "invalid": _("Geef het tijdstip als uu:mm (24 uur)."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Toelichting"),
+        help_text=_("Verplicht bij 'geen actie mogelijk': waarom niet."),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if (
+            data.get("kind") == SafetyActionKind.NONE_POSSIBLE
+            and not (data.get("note") or "").strip()
+        ):
+            self.add_error("note", _("Schrijf op waarom geen veiligheidsactie mogelijk was."))
+        day, time = data.get("happened_on"), data.get("happened_at_time")
+        if day is not None and time is not None:
+            happened_at = timezone.make_aware(datetime.datetime.combine(day, time))
+            if happened_at > timezone.now() + acute_clock.FUTURE_TOLERANCE:
+                self.add_error("happened_at_time", _("Dit tijdstip ligt in de toekomst."))
+            data["happened_at"] = happened_at
+        return data

@@ -169,6 +169,13 @@ class Case(FSMModelMixin, models.Model):
         related_name="cases_assigned",
     )
     acute = models.BooleanField(_("acuut"), default=False)
+    # The acute clock: when this acute situation was raised (for a case made from an acute
+    # call, when the call queued), and when its first safety action (or the reason none
+    # was possible) was recorded. Acute and not handled: on the acute lists.
+    acute_since = models.DateTimeField(_("acuut sinds"), null=True, blank=True)
+    acute_handled_at = models.DateTimeField(
+        _("eerste veiligheidsactie vastgelegd op"), null=True, blank=True
+    )
     reported_at = models.DateTimeField(_("gemeld op"), default=timezone.now)
     assessment_due = models.DateField(_("beoordeling uiterlijk"))
     assessment_completed_at = models.DateTimeField(null=True, blank=True)
@@ -377,6 +384,11 @@ class Case(FSMModelMixin, models.Model):
 
     # --- deadlines for display --------------------------------------------------------
 
+    @property
+    def on_acute_list(self) -> bool:
+        """Acute and no safety action recorded yet: the acute lists hold it, with its clock."""
+        return self.acute and self.acute_handled_at is None and self.state != State.CLOSED
+
     def working_days_left(self, today: datetime.date | None = None) -> int:
         """Working days until the assessment deadline; negative when overdue."""
         today = today or timezone.localdate()
@@ -510,6 +522,45 @@ class CaseAuditKind(models.TextChoices):
     TABLE_PREPARED = "table_prepared", _("Jeugdbeschermingstafel voorbereid")
     TABLE_OUTCOME = "table_outcome", _("Uitkomst Jeugdbeschermingstafel vastgelegd")
     COUNCIL_REQUESTED = "council_requested", _("Verzoek tot onderzoek aan de Raad")
+    SAFETY_ACTION_RECORDED = "safety_action", _("Veiligheidsactie vastgelegd")
+
+
+class SafetyActionKind(models.TextChoices):
+    """What was done about acute danger: the one list, for the case page and the figures.
+    A code is never reused for something else."""
+
+    POLICE = "police", _("Politie / 112 gebeld")
+    CRISIS_SERVICE = "crisis_service", _("Crisisdienst ingeschakeld")
+    HUISVERBOD = "huisverbod", _("Tijdelijk huisverbod aangevraagd")
+    CHILDREN_SAFE_TONIGHT = (
+        "children_safe_tonight",
+        _("Veiligheid van de kinderen voor vannacht geregeld"),
+    )
+    SAFETY_PLAN = "safety_plan", _("Veiligheidsplan afgesproken")
+    NONE_POSSIBLE = "none_possible", _("Geen actie mogelijk (met reden)")
+
+
+class SafetyAction(models.Model):
+    """One safety action taken about acute danger, with the time it happened (not the
+    time it was typed in: the acute clock is judged by `happened_at`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="safety_actions")
+    kind = models.CharField(_("actie"), max_length=30, choices=SafetyActionKind.choices)
+    happened_at = models.DateTimeField(_("tijdstip"))
+    # Required for "no action possible" (why not); otherwise optional. Case content: encrypted.
+    note = EncryptedTextField(_("toelichting"), blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("veiligheidsactie")
+        verbose_name_plural = _("veiligheidsacties")
+        ordering = ["happened_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
 
 
 class CaseTransition(models.Model):

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, Q
+from django.db.models import Case as When_
+from django.db.models import F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -126,11 +127,34 @@ def radar_for_case(*, case: Case, user: User) -> list[RadarMatch]:
     )
 
 
+def _acute_first(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Acute cases waiting for their first safety action first (the earliest hour clock,
+    so the most overdue, on top), then other acute cases, then by deadline."""
+    return cases.annotate(
+        acute_waiting=When_(
+            When(acute=True, acute_handled_at__isnull=True, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        # The clock of a case still waiting for its first safety action; none otherwise.
+        waiting_since=When_(
+            When(acute=True, acute_handled_at__isnull=True, then=F("acute_since")),
+            default=None,
+        ),
+    ).order_by(
+        "acute_waiting",
+        F("waiting_since").asc(nulls_last=True),
+        "-acute",
+        "assessment_due",
+        "-reported_at",
+    )
+
+
 def cases_for(user: User, *, state: str | None = None) -> list[Case]:
     cases = Case.objects.visible_to(user).select_related("team", "assigned_to")
     if state:
         cases = cases.filter(state=state)
-    return list(cases.order_by("-acute", "assessment_due", "-reported_at")[:200])
+    return list(_acute_first(cases)[:200])
 
 
 # --- the live radar: while the caller is on the line, before anything is saved -------------
@@ -302,7 +326,7 @@ def case_search(
     if search.postcode_index:
         cases = cases.filter(postcode_index=search.postcode_index)
     cases = cases.select_related("team", "assigned_to")
-    return list(cases.order_by("-acute", "assessment_due", "-reported_at")[:limit])
+    return list(_acute_first(cases)[:limit])
 
 
 def cases_with_reference_part(
@@ -313,4 +337,4 @@ def cases_with_reference_part(
         return []
     cases = Case.objects.visible_to(user).filter(reference__contains=part.upper())
     cases = cases.select_related("team", "assigned_to")
-    return list(cases.order_by("-acute", "assessment_due", "-reported_at")[:limit])
+    return list(_acute_first(cases)[:limit])

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from accounts.models import Team, User
-from cases import decision_makers, rules, working_days
+from cases import acute_clock, decision_makers, rules, working_days
 from cases.codes import VIOLENCE_CODES_VERSION, CaseType, Decision
 from cases.models import (
     DECIDE_CASES,
@@ -39,6 +39,8 @@ from cases.models import (
     Person,
     ReferenceCounter,
     Report,
+    SafetyAction,
+    SafetyActionKind,
     State,
     may_start_assessment,
 )
@@ -323,18 +325,21 @@ def intake_register(
     region: str | None = None,
     team: Team | None = None,
     acute_reason: str = "",
+    acute_since: datetime.datetime | None = None,
     also: Callable[[Case], None] | None = None,
 ) -> Case:
     """Create the case in intake with its first contact and the people involved.
 
     `team` is for contacts nobody on staff took (online reports): who picks them up.
-    `acute_reason` flags the case acute at once (and alerts the supervisors); `also` is
-    the caller's own part of the work, done in the same transaction (a confirmation
-    mail queued, a draft deleted)."""
+    An acute intake (the form's `acute`, or `acute_reason`) flags the case acute and
+    alerts the operators and supervisors at once. `acute_since` is the clock of an acute
+    call this intake is for: that call already raised the alert, so the case carries its
+    clock and raises none. `also` is the caller's own part of the work, done in the same
+    transaction (a confirmation mail queued, a draft deleted, the call linked)."""
     now = timezone.now()
     case_data = intake.case
     with transaction.atomic(durable=True):
-        acute = bool(case_data.get("acute")) or bool(acute_reason)
+        acute = bool(case_data.get("acute")) or bool(acute_reason) or acute_since is not None
         case = Case(
             reference=case_reference_next(year=timezone.localdate().year),
             # Set once at creation; later changes go through convert_to_report.
@@ -346,6 +351,7 @@ def intake_register(
             reported_at=now,
             assessment_due=working_days.assessment_due(timezone.localdate(now)),
             acute=acute,
+            acute_since=(acute_since or now) if acute else None,
             account=case_data.get("account", ""),
             violence_forms=sorted(set(case_data.get("violence_forms", []))),
             violence_codes_version=VIOLENCE_CODES_VERSION,
@@ -382,12 +388,32 @@ def intake_register(
             event_kind="case.created",
             event={"channel": contact.channel, "reported_at": case.reported_at.isoformat()},
         )
-        if acute_reason:
+        if acute and case.acute_since is not None:
+            action.event["acute_since"] = case.acute_since.isoformat()
+        if acute and acute_since is None:
             action.detail = "acute"
             action.event_kind = "acute.alert"
             action.event["reason"] = "acute"
         _action_finish(action)
     return case
+
+
+def _acute_raise(action: CaseAction, *, since: datetime.datetime | None = None) -> None:
+    """A new acute situation on this case: its clock starts (or carries an acute call's
+    clock, `since`), it goes on the acute lists, and, unless that call already did, the
+    action's one event is the alert. A case already on the acute list raises nothing:
+    one alert per acute situation."""
+    case = action.case
+    if case.on_acute_list:
+        return
+    case.acute = True
+    case.acute_since = since or timezone.now()
+    case.acute_handled_at = None
+    action.changed = True
+    action.event["acute_since"] = case.acute_since.isoformat()
+    if since is None:
+        action.event_kind = "acute.alert"
+        action.event["reason"] = "acute"
 
 
 @_refused_attempt_is_logged
@@ -410,10 +436,13 @@ def _is_new_report(intake: IntakeData) -> bool:
     )
 
 
-def _case_details_add(action: CaseAction, case_data: dict[str, Any]) -> None:
+def _case_details_add(
+    action: CaseAction, case_data: dict[str, Any], *, acute_since: datetime.datetime | None = None
+) -> None:
     """What a further contact tells about the case: its account is added under the date
     (the earlier accounts stay), new forms of violence join the old, an address fills a
-    gap, and danger now flags the case acute and alerts the supervisors."""
+    gap, and danger now flags the case acute and alerts the operators and supervisors
+    (an acute call's intake carries the call's clock and alert instead)."""
     case = action.case
     account = (case_data.get("account") or "").strip()
     if account:
@@ -424,10 +453,8 @@ def _case_details_add(action: CaseAction, case_data: dict[str, Any]) -> None:
         case.violence_forms = sorted(forms | set(case.violence_forms))
     if not case.address and case_data.get("address"):
         _set_address(case, case_data["address"])
-    if case_data.get("acute") and not case.acute:
-        case.acute = True
-        action.event_kind = "acute.alert"
-        action.event["reason"] = "acute"
+    if case_data.get("acute") or acute_since is not None:
+        _acute_raise(action, since=acute_since)
 
 
 @_refused_attempt_is_logged
@@ -438,6 +465,7 @@ def case_report_add(
     by: User,
     expected_version: int | None = None,
     also: Callable[[Contact], None] | None = None,
+    acute_since: datetime.datetime | None = None,
 ) -> Contact:
     """A further contact about a known family joins its case: a second reporter, a
     callback, a professional calling back with more information.
@@ -448,7 +476,8 @@ def case_report_add(
     report on an advice case makes it a report; on a case in monitoring or closed it
     reopens the case into the safety assessment, which keeps its history and original
     report date. The event names the case's owner (`assigned_to_id`) for their dashboard;
-    `also` is the caller's own part in the same transaction (the hotline links its call).
+    `also` is the caller's own part in the same transaction (the hotline links its call);
+    `acute_since` the clock of the acute call this contact is (see `intake_register`).
     """
     if not by.has_perm(WORK_CASES):
         raise TransitionRefused(_("Deze stap hoort niet bij jouw rol."))
@@ -466,7 +495,7 @@ def case_report_add(
             person = Person(case=case)
             _fill_person(person, person_data)
             person.save()
-        _case_details_add(action, intake.case)
+        _case_details_add(action, intake.case, acute_since=acute_since)
         if is_report:
             reason = _("Nieuwe melding ontvangen")
             if case.case_type == CaseType.ADVICE:
@@ -623,10 +652,7 @@ def case_mark_assessment_complete(
         action.detail = fact.label
         action.event.update(fact.event)
         if fact.acute and not case.acute:
-            case.acute = True
-            action.changed = True
-            action.event_kind = "acute.alert"
-            action.event["reason"] = "acute"
+            _acute_raise(action)
         if fact.completes_assessment:
             _open_reports_assessed(case)
             action.changed = True
@@ -1074,17 +1100,17 @@ def case_huisverbod_step(*, case_id: int, by: User, record: Callable[[Case], str
 
 @_refused_attempt_is_logged
 def case_flag_acute(*, case_id: int, by: User | None, reason: str) -> Case:
-    """Someone is in acute danger: flag the case at once and alert the supervisors on duty.
+    """Someone is in acute danger now (a child's disclosure, the danger button): flag the
+    case and alert the operators and supervisors on duty.
 
-    The alert is the action's event (`acute.alert`), which every supervisor dashboard of
-    the region shows; a case that was already acute only changes."""
+    The alert is the action's event (`acute.alert`), which every dashboard of the region
+    shows; a case already on the acute list (its first safety action not yet recorded)
+    raises no second one. A case whose earlier acute situation was handled starts a new
+    clock."""
     with case_action(
         case_id=case_id, kind=CaseAuditKind.ACUTE_FLAGGED, by=by, by_system="system"
     ) as action:
-        if not action.case.acute:
-            action.case.acute = True
-            action.event_kind = "acute.alert"
-            action.event["reason"] = "acute"
+        _acute_raise(action)
         action.changed = True
     return action.case
 
@@ -1093,7 +1119,8 @@ def case_flag_acute(*, case_id: int, by: User | None, reason: str) -> Case:
 def case_clear_acute(
     *, case_id: int, by: User, action_taken: str, check: Callable[[Case], None] | None = None
 ) -> Case:
-    """Lift the acute flag; only with the action that was taken recorded (police, TIH, ...)."""
+    """Lift the acute flag: the danger is over. Only with what was done recorded: at least
+    one safety action with its time (`case_safety_action_record`), and in words here."""
     if not action_taken.strip():
         raise TransitionRefused(_("Leg vast welke actie is ondernomen voordat acuut vervalt."))
     with case_action(case_id=case_id, kind=CaseAuditKind.ACUTE_CLEARED, by=by) as action:
@@ -1102,9 +1129,64 @@ def case_clear_acute(
             check(case)
         if not case.acute:
             raise TransitionRefused(_("Dit dossier is niet als acuut gemarkeerd."))
+        if not case.safety_actions.exists():
+            raise TransitionRefused(
+                _(
+                    "Leg eerst de veiligheidsactie vast, met het tijdstip (of waarom geen actie "
+                    "mogelijk was), voordat acuut vervalt."
+                )
+            )
         case.acute = False
         case.acute_cleared_at = timezone.now()
         case.acute_cleared_by = by
         case.acute_action_taken = action_taken.strip()
         action.changed = True
     return action.case
+
+
+@_refused_attempt_is_logged
+def case_safety_action_record(
+    *,
+    case_id: int,
+    by: User,
+    kind: str,
+    happened_at: datetime.datetime,
+    note: str = "",
+    check: Callable[[Case], None] | None = None,
+) -> SafetyAction:
+    """Record a safety action taken about acute danger, with the time it happened.
+
+    The first one (or "no action possible", with the reason) stops the acute clock: the
+    case leaves the acute lists. The case stays flagged acute (what the assessment found)
+    until someone lifts the flag with `case_clear_acute`. `check` is the caller's need-to-
+    know check, run with the case locked."""
+    if not by.has_perm(WORK_CASES):
+        raise TransitionRefused(_("Deze stap hoort niet bij jouw rol."))
+    if kind not in SafetyActionKind.values:
+        raise TransitionRefused(_("Kies welke veiligheidsactie is ondernomen."))
+    note = note.strip()
+    if kind == SafetyActionKind.NONE_POSSIBLE and not note:
+        raise TransitionRefused(_("Schrijf op waarom geen veiligheidsactie mogelijk was."))
+    now = timezone.now()
+    with case_action(case_id=case_id, kind=CaseAuditKind.SAFETY_ACTION_RECORDED, by=by) as action:
+        case = action.case
+        if check is not None:
+            check(case)
+        refusal = acute_clock.action_time_refusal(
+            happened_at, since=case.acute_since or case.reported_at, now=now
+        )
+        if refusal:
+            raise TransitionRefused(refusal)
+        safety_action = SafetyAction.objects.create(
+            case=case,
+            kind=kind,
+            happened_at=happened_at,
+            note=note,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        if case.on_acute_list:
+            case.acute_handled_at = now
+        action.changed = True
+        action.detail = kind
+    return safety_action

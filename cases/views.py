@@ -25,6 +25,7 @@ from accounts.roles import WORK_CASES
 from accounts.security import permission_required, staff_user
 from cases import selectors, services
 from cases.access import case_for, case_view
+from cases.acute_clock import acute_clock
 from cases.codes import CaseType, caller_contact
 from cases.forms import (
     CaseForm,
@@ -33,6 +34,7 @@ from cases.forms import (
     ContactForm,
     PeopleFormSet,
     PersonForm,
+    SafetyActionForm,
     StepForm,
     reference_part,
 )
@@ -102,6 +104,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         reason = f"case list state={state or 'all'}" + (" q=(not a reference)" if raw_q else "")
         list_name = "cases.case_list"
     list_viewed(request, list_name=list_name, records=cases, reason=reason)
+    now = timezone.now()
+    for case in cases:
+        # An acute case without its first safety action runs on the hour clock.
+        case.acute_clock = (  # type: ignore[attr-defined]  # shown by the template only
+            acute_clock(case.acute_since or case.reported_at, now) if case.on_acute_list else None
+        )
     context["cases"] = cases
     context["search_limit"] = selectors.SEARCH_LIMIT
     return render(request, "cases/case_list.html", context)
@@ -137,6 +145,9 @@ class IntakeSetup:
     on_case: Callable[[Case], None] | None = None
     on_contact: Callable[[Contact], None] | None = None
     radar_url: str = ""
+    # The clock of the acute call this intake is for: its alert went out when it queued,
+    # so the case carries this clock and raises no second alert.
+    acute_since: datetime.datetime | None = None
     # What the page shows about the call (no number): time, menu choices.
     call: dict[str, Any] | None = None
 
@@ -156,7 +167,13 @@ def _intake_forms(
 
 def _report_add(case: Case, intake: services.IntakeData, by: User, setup: IntakeSetup) -> None:
     """The intake becomes a report on a known case, in the case's one action."""
-    services.case_report_add(case_id=case.pk, intake=intake, by=by, also=setup.on_contact)
+    services.case_report_add(
+        case_id=case.pk,
+        intake=intake,
+        by=by,
+        also=setup.on_contact,
+        acute_since=setup.acute_since,
+    )
 
 
 def intake_page(request: HttpRequest, setup: IntakeSetup) -> HttpResponse:
@@ -189,7 +206,11 @@ def intake_page(request: HttpRequest, setup: IntakeSetup) -> HttpResponse:
                     return redirect("cases:case_detail", case_id=case.pk)
             else:
                 case = services.intake_register(
-                    intake=intake, by=user, region=setup.region, also=setup.on_case
+                    intake=intake,
+                    by=user,
+                    region=setup.region,
+                    also=setup.on_case,
+                    acute_since=setup.acute_since,
                 )
                 messages.success(
                     request, _("Dossier %(ref)s is aangemaakt.") % {"ref": case.reference}
@@ -343,10 +364,37 @@ def radar(request: HttpRequest) -> JsonResponse:
 @require_http_methods(["GET"])
 @case_view("view")
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
+    return _case_page(request, case)
+
+
+def _case_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    safety_action_form: SafetyActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
     return render(
         request,
         "cases/case_detail.html",
         {
+            # An acute case without its first safety action runs on the hour clock, not on
+            # working days.
+            "acute_clock": (
+                acute_clock(case.acute_since or case.reported_at, now)
+                if case.on_acute_list
+                else None
+            ),
+            "safety_actions": case.safety_actions.select_related("recorded_by"),
+            "safety_action_form": safety_action_form
+            or SafetyActionForm(
+                initial={
+                    "happened_on": timezone.localdate(now).strftime("%d-%m-%Y"),
+                    "happened_at_time": timezone.localtime(now).strftime("%H:%M"),
+                },
+                prefix="safety",
+            ),
             "case": case,
             "contacts": case.contacts.all(),
             "reports": case.reports.all(),
@@ -357,7 +405,36 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
             "working_days_left": case.working_days_left(),
             "days_overdue": max(0, -case.working_days_left()),
         },
+        status=status,
     )
+
+
+@never_cache
+@sensitive_post_parameters()
+@permission_required(WORK_CASES)
+@require_POST
+@case_view("change")
+def safety_action_new(request: HttpRequest, case: Case) -> HttpResponse:
+    """Record a safety action about acute danger with its time; the first one takes the
+    case off the acute lists. Bad input: the case page again, errors at the fields, and
+    nothing saved."""
+    form = SafetyActionForm(request.POST, prefix="safety")
+    if form.is_valid():
+        try:
+            services.case_safety_action_record(
+                case_id=case.pk,
+                by=staff_user(request),
+                kind=form.cleaned_data["kind"],
+                happened_at=form.cleaned_data["happened_at"],
+                note=form.cleaned_data["note"],
+            )
+        except (services.TransitionRefused, services.CaseChanged) as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("De veiligheidsactie is vastgelegd."))
+            return redirect("cases:case_detail", case_id=case.pk)
+    messages.error(request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden."))
+    return _case_page(request, case, safety_action_form=form, status=400)
 
 
 @never_cache

@@ -518,6 +518,17 @@ CHILD_PROTECTION_TABLE_MEETING_WEEKS = env_int(
 if CHILD_PROTECTION_TABLE_MEETING_WEEKS < 1:
     raise ImproperlyConfigured("CHILD_PROTECTION_TABLE_MEETING_WEEKS must be at least 1.")
 
+# --- the acute path (cases/acute_clock.py) ----------------------------------------------
+
+ACUTE_FIRST_ACTION_HOURS = env_int(
+    "ACUTE_FIRST_ACTION_HOURS",
+    1,
+    help_text="Hours from the acute alert within which the first safety action (police, "
+    "crisis service, huisverbod, ...) must be recorded; an acute case is late after that",
+)
+if ACUTE_FIRST_ACTION_HOURS < 1:
+    raise ImproperlyConfigured("ACUTE_FIRST_ACTION_HOURS must be at least 1.")
+
 # --- supervision (supervision/) ---------------------------------------------------------
 
 SERVICE_LEVEL_SECONDS = env_int(

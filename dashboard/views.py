@@ -26,8 +26,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.roles import ANSWER_HOTLINE
 from accounts.security import permission_required
+from cases.acute_clock import first_action_within
 from cases.codes import CallerChoice, CaseType, Channel
-from cases.models import Case, State
+from cases.models import Case
 from cases.services import case_event_payload
 from events.catalogue import audiences_of, kinds_for
 from events.models import OutboxEvent
@@ -39,7 +40,13 @@ from hotline.presence import (
     presence_for_region,
     presence_set,
 )
-from hotline.selectors import call_queue_for, call_summary, calls_to_wrap_up, operator_serves_here
+from hotline.selectors import (
+    acute_list,
+    call_queue_for,
+    call_summary,
+    calls_to_wrap_up,
+    operator_serves_here,
+)
 
 # A page further behind than this gets a fresh snapshot instead of the events.
 MAX_EVENTS_SINCE = 500
@@ -75,14 +82,6 @@ def _new_online_reports(region: str) -> list[dict[str, Any]]:
     ]
 
 
-def _acute_alerts(region: str) -> list[dict[str, Any]]:
-    cases = Case.objects.filter(region=region, acute=True).exclude(state=State.CLOSED)
-    return [
-        {"case_id": case.pk, "reference": case.reference, "reason": "acute"}
-        for case in cases.order_by("reported_at")
-    ]
-
-
 def dashboard_snapshot(*, user: User) -> dict[str, Any]:
     """The state a dashboard starts from, valid from sequence number `seq`.
 
@@ -107,7 +106,9 @@ def dashboard_snapshot(*, user: User) -> dict[str, Any]:
         "calls": calls,
         "operators": presence_for_region(region=region),
         "reports": _new_online_reports(region),
-        "alerts": _acute_alerts(region),
+        # The acute list: acute cases without their first safety action and acute calls
+        # without a case, with their hour clocks (hotline.selectors.acute_list).
+        "alerts": acute_list(region=region),
         # The user's own answered calls with neither an intake nor an outcome yet.
         "wrap_up": [call_summary(call) for call in calls_to_wrap_up(operator=user)],
     }
@@ -169,6 +170,16 @@ def _strings() -> dict[str, Any]:
         "in_hand_empty": _("Je hebt nu geen gesprek."),
         "reports_empty": _("Geen nieuwe online meldingen."),
         "alerts_empty": _("Geen acute meldingen."),
+        "acute_hours": settings.ACUTE_FIRST_ACTION_HOURS,
+        "acute_within": first_action_within(),
+        "acute_left": _("%(within)s: nog %(time)s"),
+        "acute_late": _("%(within)s: %(time)s te laat"),
+        "minutes": _("%(n)s min"),
+        "hours_minutes": _("%(h)s uur %(m)s min"),
+        "acute_call": _("Acuut gesprek %(id)s"),
+        "acute_call_record": _("Vastleggen wat er is gedaan"),
+        "acute_call_in_progress": _("nog niet aangenomen of in gesprek"),
+        "record_actions": _("Veiligheidsacties vastleggen"),
         "operators_empty": _("Nog niemand aangemeld."),
         "you": _("jij"),
         "new_call": _("Nieuw gesprek in de wachtrij: %(role)s"),
@@ -243,6 +254,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "wrap_up_url": _url_pattern("hotline:call_wrap_up"),
             "token_url": reverse("hotline:token"),
             "assessment_url": _url_pattern("safety_assessment:case_assessment"),
+            "acute_call_url": _url_pattern("hotline:call_acute"),
         },
     )
 

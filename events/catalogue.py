@@ -66,6 +66,9 @@ class CaseActionDetails(TypedDict, total=False):
     via: str
     # A report joined the case: whose dashboard alerts its owner (case_report_add).
     assigned_to_id: int | None
+    # The case went on the acute list (an alert, or an acute call's intake): when its
+    # acute clock started, for the hour clock the lists show.
+    acute_since: str
 
 
 class CasePayload(CaseActionDetails):
@@ -97,6 +100,19 @@ class NewCaseDetails(TypedDict, total=False):
 
 class AcuteAlertPayload(CasePayload, NewCaseDetails):
     """The case action that made a case acute: its case payload, and why."""
+
+
+class AcuteCallPayload(TypedDict):
+    """hotline.selectors.acute_call_payload: an acute call (the caller pressed the acute
+    key), from its alert until it has a case or what was done is recorded."""
+
+    call_id: int
+    region: str
+    role: str
+    acute_since: str
+    # The call now has a case (the case carries the acute clock on), or an operator
+    # recorded what was done: off the acute list.
+    handled: bool
 
 
 class DecisionPayload(TypedDict):
@@ -139,6 +155,7 @@ EventKind = Literal[
     "case.created",
     "case.changed",
     "acute.alert",
+    "acute.call",
     "decision.proposed",
     "decision.rejected",
     "handover.created",
@@ -209,8 +226,17 @@ CATALOGUE: dict[EventKind, EventSpec] = {
     "acute.alert": EventSpec(
         AcuteAlertPayload,
         Audience.HOTLINE,
-        (Consumer.DASHBOARD,),
-        "a case just became acute: announced out loud on every dashboard of the region",
+        (Consumer.DASHBOARD, Consumer.SUPERVISOR),
+        "a case just became acute: announced out loud on every dashboard of the region and "
+        "on the supervisors' screen, and put on the acute lists with its hour clock",
+    ),
+    "acute.call": EventSpec(
+        AcuteCallPayload,
+        Audience.HOTLINE,
+        (Consumer.DASHBOARD, Consumer.SUPERVISOR),
+        "a caller pressed the acute key: the alert goes out when the call queues (its case, "
+        "made later, raises none), and the call stays on the acute lists until it has a case "
+        "or an operator recorded what was done",
     ),
     # A decided assessment used to send "assessment.decided" too; nothing read it, and what
     # it changes reaches the dashboards already (case.changed, acute.alert): removed.

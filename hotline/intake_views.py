@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import ANSWER_HOTLINE, WORK_CASES
 from accounts.security import permission_required, staff_user
+from cases.acute_clock import acute_clock
 from cases.codes import CallerChoice, Channel
 from cases.models import Case, Contact
 from cases.views import (
@@ -29,8 +30,9 @@ from cases.views import (
     radar_response,
 )
 from hotline import services
+from hotline.forms import AcuteCallHandlingForm
 from hotline.models import Call
-from hotline.selectors import call_case
+from hotline.selectors import call_case, operator_serves_here
 from privacy.gate import protected_record
 
 INTAKE_LANGUAGES = {"nl", "en"}
@@ -85,6 +87,7 @@ def call_intake(request: HttpRequest, call_id: int) -> HttpResponse:
         on_case=on_case,
         on_contact=on_contact,
         radar_url=reverse("hotline:call_radar", args=[call.pk]),
+        acute_since=call.acute_since if call.acute else None,
         call={
             "id": call.pk,
             "came_in": call.created_at,
@@ -125,3 +128,58 @@ def call_wrap_up(request: HttpRequest, call_id: int) -> JsonResponse:
     except services.CallTakenBySomeoneElse:
         return JsonResponse({"error": _("Dit is niet jouw gesprek.")}, status=403)
     return JsonResponse({"call_id": call.pk, "wrap_up_outcome": call.wrap_up_outcome})
+
+
+@never_cache
+@sensitive_post_parameters()
+@permission_required(ANSWER_HOTLINE)
+@require_http_methods(["GET", "POST"])
+def call_acute(request: HttpRequest, call_id: int) -> HttpResponse:
+    """An acute call that never became a case (the caller hung up before the intake):
+    any operator of this deployment records what was done (police informed, callback not
+    possible, nothing possible, with the reason), and it leaves the acute lists."""
+    user = staff_user(request)
+    acute_calls = Call.objects.filter(acute=True, acute_since__isnull=False)
+    call = protected_record(
+        request,
+        visible=acute_calls if operator_serves_here(user) else acute_calls.none(),
+        pk=call_id,
+        action=None,  # viewing the form, or recording what was done
+        refused_reason="acute call of another region",
+        refused_log_reason="acute call of another region",
+    )
+    form = AcuteCallHandlingForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.call_acute_handle(
+                    call_id=call.pk,
+                    handling=form.cleaned_data["handling"],
+                    reason=form.cleaned_data["reason"],
+                    by=user,
+                )
+            except services.AcuteHandlingRefused as refusal:
+                form.add_error(refusal.field or None, refusal.message)
+            else:
+                messages.success(
+                    request,
+                    _("Vastgelegd; gesprek %(id)s staat niet meer op de acute lijst.")
+                    % {"id": call.pk},
+                )
+                return redirect("dashboard:dashboard")
+        messages.error(request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden."))
+    assert call.acute_since is not None  # the gate only lets acute calls with a clock through
+    return render(
+        request,
+        "hotline/acute_call.html",
+        {
+            "call": call,
+            "form": form,
+            "on_list": call.on_acute_list,
+            "clock": acute_clock(call.acute_since) if call.on_acute_list else None,
+            "role": CallerChoice(call.role).label if call.role in CallerChoice.values else "",
+        },
+        status=status,
+    )

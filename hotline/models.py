@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.codes import CallerChoice
-from privacy.fields import EncryptedCharField
+from privacy.fields import EncryptedCharField, EncryptedTextField
 
 
 class CallState(models.TextChoices):
@@ -51,6 +51,15 @@ class WrapUpOutcome(models.TextChoices):
     ABUSIVE = "abusive", _("misbruik van de lijn")
 
 
+class AcuteCallHandling(models.TextChoices):
+    """What was done about an acute call that never became a case (the caller hung up
+    before the intake): the one list, for the acute list's form."""
+
+    POLICE_INFORMED = "police_informed", _("Politie geïnformeerd")
+    CALLBACK_NOT_POSSIBLE = "callback_not_possible", _("Terugbellen niet mogelijk")
+    NOTHING_POSSIBLE = "nothing_possible", _("Niets mogelijk")
+
+
 class PendingAction(models.TextChoices):
     """What the caller asked for from the queue; done when Twilio lets them leave it."""
 
@@ -72,6 +81,23 @@ class Call(models.Model):
         max_length=20, choices=CallerChoice.choices, default=CallerChoice.UNKNOWN
     )
     acute = models.BooleanField(default=False)
+    # The acute clock, from when the call first queued acute (the alert went out then); a
+    # case made from the call carries it on.
+    acute_since = models.DateTimeField(null=True, blank=True)
+    # An acute call without a case leaves the acute lists only with what was done recorded.
+    acute_handling = models.CharField(
+        max_length=30, choices=AcuteCallHandling.choices, blank=True, default=""
+    )
+    # Why (what the operator knows of the situation is case content: encrypted).
+    acute_handling_reason = EncryptedTextField(blank=True, default="")
+    acute_handled_at = models.DateTimeField(null=True, blank=True)
+    acute_handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hotline_acute_handlings",
+    )
     region = models.CharField(max_length=50, blank=True, default="")
     region_source = models.CharField(max_length=20, blank=True, default="")
     postcode_attempts = models.PositiveSmallIntegerField(default=0)
@@ -144,6 +170,16 @@ class Call(models.Model):
         if seconds is None:
             return "-"
         return f"{seconds // 60}:{seconds % 60:02d}"
+
+    @property
+    def on_acute_list(self) -> bool:
+        """Acute, no case from it, and nothing recorded about it: on the acute lists."""
+        return (
+            self.acute
+            and self.acute_since is not None
+            and self.contact_id is None
+            and not self.acute_handling
+        )
 
     @property
     def needs_wrap_up(self) -> bool:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
 
 from accounts.models import User
-from cases.models import Contact
+from cases.acute_clock import acute_clock
+from cases.models import Case as CaseFile
+from cases.models import Contact, State
 from hotline.models import Call, CallState
 
 
@@ -116,4 +120,75 @@ def call_summary(call: Call) -> dict[str, Any]:
         "case_id": case_id,
         "case_reference": case_reference,
         "wrap_up_outcome": call.wrap_up_outcome,
+    }
+
+
+# --- the acute list: acute cases and acute calls without a case, until handled ------------
+
+
+def acute_call_payload(call: Call) -> dict[str, Any]:
+    """What the acute.call event says: ids, the role code and the clock; never a number."""
+    return {
+        "call_id": call.pk,
+        "region": call.region or settings.VT_REGION,
+        "role": call.role,
+        "acute_since": call.acute_since.isoformat() if call.acute_since else "",
+        "handled": not call.on_acute_list,
+    }
+
+
+def acute_calls_open() -> QuerySet[Call]:
+    """Acute calls this deployment answers that have no case and nothing recorded."""
+    return Call.objects.filter(
+        acute=True, acute_since__isnull=False, contact__isnull=True, acute_handling=""
+    ).order_by("acute_since", "pk")
+
+
+def acute_cases_open(region: str) -> QuerySet[CaseFile]:
+    """The region's acute cases whose first safety action is not recorded yet."""
+    return (
+        CaseFile.objects.filter(region=region, acute=True, acute_handled_at__isnull=True)
+        .exclude(state=State.CLOSED)
+        .order_by("acute_since", "reported_at", "pk")
+    )
+
+
+def acute_list(*, region: str, now: datetime.datetime | None = None) -> list[dict[str, Any]]:
+    """The acute list of the operators' dashboard and the supervisor's screen: acute cases
+    and acute calls without a case, past their clock first (the most overdue first).
+
+    Each item carries references and its clock only: no names, numbers or narratives."""
+    now = now or timezone.now()
+    items: list[dict[str, Any]] = []
+    for case in acute_cases_open(region):
+        since = case.acute_since or case.reported_at
+        items.append(_acute_item("case", case.pk, since, now, reference=case.reference))
+    for call in acute_calls_open():
+        assert call.acute_since is not None  # acute_calls_open filters on it
+        item = _acute_item("call", call.pk, call.acute_since, now, reference="")
+        item.update(
+            call_id=call.pk,
+            role=call.role,
+            state=call.state,
+            # Only a call that is over can be wrapped up; a live one gets its intake.
+            can_record=call.is_final,
+        )
+        items.append(item)
+    items.sort(key=lambda item: (item["due"], item["key"]))
+    return items
+
+
+def _acute_item(
+    kind: str, pk: int, since: datetime.datetime, now: datetime.datetime, *, reference: str
+) -> dict[str, Any]:
+    clock = acute_clock(since, now)
+    return {
+        "kind": kind,
+        "key": f"{kind}-{pk}",
+        "case_id": pk if kind == "case" else None,
+        "reference": reference,
+        "acute_since": since.isoformat(),
+        "due": clock.due.isoformat(),
+        "overdue": clock.overdue,
+        "clock": clock.label,
     }

@@ -20,6 +20,7 @@ from events.catalogue import CallEventKind
 from events.services import event_record
 from hotline import presence, twilio_rest
 from hotline.models import (
+    AcuteCallHandling,
     Call,
     CallOutcome,
     CallState,
@@ -28,7 +29,12 @@ from hotline.models import (
     WrapUpOutcome,
 )
 from hotline.regions import is_withheld, region_for_number, region_for_postcode
-from hotline.selectors import call_queue_for, call_summary, operator_serves_here
+from hotline.selectors import (
+    acute_call_payload,
+    call_queue_for,
+    call_summary,
+    operator_serves_here,
+)
 from privacy.blind_index import phone_index
 
 logger = logging.getLogger(__name__)
@@ -192,21 +198,33 @@ def call_menu_miss(*, call: Call) -> Call:
 
 
 def call_enqueue(*, call: Call, acute: bool) -> Call:
-    """Into our queue. A caller coming back from the menu keeps their original place."""
+    """Into our queue. A caller coming back from the menu keeps their original place.
+
+    A caller who pressed the acute key raises the acute alert now (`acute.call`), once:
+    its hour clock starts here and carries into the case made from the call."""
     with transaction.atomic():
         call = _lock(call)
         if call.state != CallState.IVR:
             return call
+        now = timezone.now()
+        first_acute = (call.acute or acute) and call.acute_since is None
         _transition(
             call,
             CallState.QUEUED,
             acute=call.acute or acute,
-            enqueued_at=call.enqueued_at or timezone.now(),
+            acute_since=now if first_acute else call.acute_since,
+            enqueued_at=call.enqueued_at or now,
             pending_action=PendingAction.NONE,
             region=call.region or settings.VT_REGION,
         )
         _announce(call, "call.queued")
+        if first_acute:
+            _acute_announce(call)
     return call
+
+
+def _acute_announce(call: Call) -> None:
+    event_record(kind="acute.call", payload=acute_call_payload(call), region=settings.VT_REGION)
 
 
 def call_leave_request(*, call: Call, action: str) -> Call:
@@ -471,6 +489,7 @@ def call_link_contact(*, call_id: int, contact_id: int, by: User) -> Call:
         raise CallTakenBySomeoneElse
     if call.contact_id == contact_id:
         return call
+    was_on_acute_list = call.on_acute_list
     call.contact_id = contact_id
     call.save(update_fields=["contact"])
     CallTransition.objects.create(
@@ -482,6 +501,9 @@ def call_link_contact(*, call_id: int, contact_id: int, by: User) -> Call:
         note="intake recorded",
     )
     _restate(call)
+    if was_on_acute_list:
+        # The case carries the acute clock on (it was made with the call's acute_since).
+        _acute_announce(call)
     return call
 
 
@@ -513,4 +535,61 @@ def call_wrap_up(*, call_id: int, outcome: str, by: User) -> Call:
             note=f"wrap-up: {outcome}",
         )
         _restate(call)
+    return call
+
+
+class AcuteHandlingRefused(Exception):
+    """What was done about an acute call cannot be recorded: a bad choice, no reason, or
+    the call is not (or no longer) on the acute list."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# The handlings that say nothing was done need the reason why.
+HANDLINGS_NEEDING_A_REASON = {
+    AcuteCallHandling.CALLBACK_NOT_POSSIBLE,
+    AcuteCallHandling.NOTHING_POSSIBLE,
+}
+
+
+def call_acute_handle(*, call_id: int, handling: str, reason: str, by: User) -> Call:
+    """An acute call that never became a case (the caller hung up before the intake): what
+    was done about it. It leaves the acute lists; nothing is saved on bad input."""
+    reason = reason.strip()
+    if handling not in AcuteCallHandling.values:
+        raise AcuteHandlingRefused(_("Kies wat er is gedaan."), field="handling")
+    if handling in HANDLINGS_NEEDING_A_REASON and not reason:
+        raise AcuteHandlingRefused(_("Schrijf op waarom."), field="reason")
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        if not call.on_acute_list:
+            raise AcuteHandlingRefused(_("Dit acute gesprek staat niet (meer) op de acute lijst."))
+        if not call.is_final:
+            raise AcuteHandlingRefused(
+                _("Het gesprek loopt nog: leg de intake vast zodra het is aangenomen.")
+            )
+        call.acute_handling = handling
+        call.acute_handling_reason = reason
+        call.acute_handled_at = timezone.now()
+        call.acute_handled_by = by
+        call.save(
+            update_fields=[
+                "acute_handling",
+                "acute_handling_reason",
+                "acute_handled_at",
+                "acute_handled_by",
+            ]
+        )
+        CallTransition.objects.create(
+            call=call,
+            from_state=call.state,
+            to_state=call.state,
+            by=by,
+            by_label=by.get_username(),
+            note=f"acute handled: {handling}",
+        )
+        _acute_announce(call)
     return call

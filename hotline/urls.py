@@ -20,5 +20,6 @@ urlpatterns = [
     path("calls/<int:call_id>/intake/", intake_views.call_intake, name="call_intake"),
     path("calls/<int:call_id>/radar/", intake_views.call_radar, name="call_radar"),
     path("calls/<int:call_id>/wrap-up/", intake_views.call_wrap_up, name="call_wrap_up"),
+    path("calls/<int:call_id>/acute/", intake_views.call_acute, name="call_acute"),
     path("callbacks/<int:contact_id>/", views.callback_request, name="callback_request"),
 ]

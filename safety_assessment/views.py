@@ -18,6 +18,7 @@ from accounts.roles import DECIDE_CASES, SUPERVISE, WORK_CASES
 from accounts.security import permission_required, staff_user
 from cases import decision_makers, rules
 from cases.access import case_for
+from cases.acute_clock import acute_clock
 from cases.codes import Decision
 from cases.models import DECISION_TARGETS, Case, State
 from cases.services import ReasonRequired, TransitionRefused
@@ -107,6 +108,10 @@ def _page(
         {
             "case": case,
             "deadline": selectors.deadline_of(case),
+            # Acute without a first safety action: the hour clock, not working days.
+            "acute_clock": (
+                acute_clock(case.acute_since or case.reported_at) if case.on_acute_list else None
+            ),
             "undecided": case.state in selectors.UNDECIDED_STATES,
             "on_case": on_case,
             "form": form,

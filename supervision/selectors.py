@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Team, User
+from cases.acute_clock import acute_clock
 from cases.codes import CaseType, Decision, ViolenceForm
 from cases.models import Case, CaseTransition, Contact, MonitoringContact, Report, State
 from handover.models import Handover, TableReferral
@@ -145,6 +146,8 @@ def open_cases(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Ca
             "case_type",
             "state",
             "acute",
+            "acute_since",
+            "acute_handled_at",
             "reported_at",
             "assessment_due",
             "investigation_due",
@@ -176,7 +179,27 @@ def open_cases(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Ca
         cases = cases.filter(acute=filters.acute)
     if filters.sort == "reported":
         return cases.order_by("-reported_at", "-pk")
-    return cases.order_by(F("deadline").asc(nulls_last=True), "-acute", "reported_at", "pk")
+    # Acute cases without their first safety action run on the hour clock and come first,
+    # the earliest clock (the most overdue) on top; then the working-day deadlines.
+    return cases.annotate(
+        acute_waiting=When_(
+            When(acute=True, acute_handled_at__isnull=True, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        # The clock of a case still waiting for its first safety action; none otherwise.
+        waiting_since=When_(
+            When(acute=True, acute_handled_at__isnull=True, then=F("acute_since")),
+            default=None,
+        ),
+    ).order_by(
+        "acute_waiting",
+        F("waiting_since").asc(nulls_last=True),
+        F("deadline").asc(nulls_last=True),
+        "-acute",
+        "reported_at",
+        "pk",
+    )
 
 
 def open_case_summary(*, user: User, today: datetime.date) -> dict[str, Any]:
@@ -207,7 +230,14 @@ def open_case_summary(*, user: User, today: datetime.date) -> dict[str, Any]:
 def with_deadline_bucket(case: Case, today: datetime.date) -> dict[str, Any]:
     """One row of open_cases() with the bucket its deadline falls in (None: no deadline)."""
     deadline = case.deadline  # type: ignore[attr-defined]  # open_cases() annotates it
-    return {"case": case, "bucket": metrics.deadline_bucket(deadline, today) if deadline else None}
+    return {
+        "case": case,
+        "bucket": metrics.deadline_bucket(deadline, today) if deadline else None,
+        # An acute case without its first safety action shows its hour clock instead.
+        "acute_clock": (
+            acute_clock(case.acute_since or case.reported_at) if case.on_acute_list else None
+        ),
+    }
 
 
 def with_deadline_buckets(cases: list[Case], today: datetime.date) -> list[dict[str, Any]]:

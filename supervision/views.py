@@ -23,6 +23,7 @@ from accounts.security import permission_required, staff_user
 from cases.models import Case
 from cases.services import CaseChanged
 from huisverbod.selectors import tasks_due as huisverbod_tasks_due
+from hotline.selectors import acute_list
 from privacy.gate import list_viewed, protected_record
 from safety_assessment.selectors import proposals_awaiting
 from supervision import charts, exports, selectors, services
@@ -141,6 +142,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         "table": table,
         "more_table": more_table,
         "acute": list(selectors.acute_open(user=staff_user(request))[:SHORT_LIST]),
+        # Acute cases and acute calls without a case until their first safety action, past
+        # their clock first.
+        "acute_list": acute_list(region=region, now=now),
         "acute_cleared": list(
             selectors.acute_cleared(user=staff_user(request), now=now)[:SHORT_LIST]
         ),

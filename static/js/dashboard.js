@@ -16,6 +16,7 @@ const myId = Number(root.dataset.userId);
 const csrfToken = root.querySelector("input[name=csrfmiddlewaretoken]").value;
 
 const QUEUED = "queued";
+const FINAL = new Set(["ended", "abandoned"]);
 const ACTIVE = new Set(["taken", "connected"]);
 const RESYNC_TIMEOUT_MS = 5000;
 const MAX_BACKOFF_MS = 5000;
@@ -28,7 +29,7 @@ const state = {
   calls: new Map(),
   operators: new Map(),
   reports: new Map(),
-  alerts: new Map(),
+  alerts: new Map(), // the acute list: "case-<id>" and "call-<id>" items with their clocks
   wrapUps: new Map(), // my answered calls with neither an intake nor an outcome code
   notices: new Map(), // reports added to cases I own
 };
@@ -64,6 +65,13 @@ function announce(text, urgent = false) {
   setTimeout(() => { region.textContent = text; }, 50);
 }
 
+// On duty: on this dashboard and not "away". Someone away still sees the item on the
+// acute list; only the spoken alert is for those on duty.
+function alertOnDuty(text) {
+  const mine = state.operators.get(me);
+  if (!mine || mine.state !== "away") announce(text, true);
+}
+
 function showMessage(text, isError = false) {
   const box = $("dash-message");
   box.textContent = text;
@@ -79,7 +87,7 @@ function applySnapshot(snapshot) {
   state.calls = new Map(snapshot.calls.map((c) => [c.call_id, c]));
   state.operators = new Map(snapshot.operators.map((o) => [o.username, o]));
   state.reports = new Map(snapshot.reports.map((r) => [r.case_id, r]));
-  state.alerts = new Map(snapshot.alerts.map((a) => [a.case_id, a]));
+  state.alerts = new Map(snapshot.alerts.map((a) => [a.key, a]));
   state.wrapUps = new Map((snapshot.wrap_up || []).map((c) => [c.call_id, c]));
   resyncDone();
   render();
@@ -97,17 +105,30 @@ function applyEvent(event, live) {
       if (p.state === "ended" && !p.case_id && !p.wrap_up_outcome) state.wrapUps.set(p.call_id, p);
       else state.wrapUps.delete(p.call_id);
     }
-    if (live && p.state === QUEUED && (!before || before.state !== QUEUED)) {
-      const role = T.roles[p.role] || p.role;
-      announce(format(p.acute ? T.new_acute_call : T.new_call, { role }), p.acute);
+    // An acute call is announced once, by its own alert (acute.call).
+    if (live && !p.acute && p.state === QUEUED && (!before || before.state !== QUEUED)) {
+      announce(format(T.new_call, { role: T.roles[p.role] || p.role }));
     }
+    const item = state.alerts.get(`call-${p.call_id}`);
+    if (item && p.case_id) state.alerts.delete(item.key); // its case carries the clock on
+    else if (item) state.alerts.set(item.key, { ...item, state: p.state, can_record: FINAL.has(p.state) });
   } else if (kind === "presence.changed") {
     state.operators.set(p.username, p);
-  } else if (kind === "acute.alert") {
-    if (live && !state.alerts.has(p.case_id)) {
-      announce(format(T.new_alert, { reference: p.reference }), true);
+  } else if (kind === "acute.call") {
+    const key = `call-${p.call_id}`;
+    if (p.handled) state.alerts.delete(key);
+    else {
+      if (live && !state.alerts.has(key)) alertOnDuty(format(T.new_acute_call, { role: T.roles[p.role] || p.role }));
+      const call = state.calls.get(p.call_id);
+      state.alerts.set(key, {
+        kind: "call", key, call_id: p.call_id, role: p.role, acute_since: p.acute_since,
+        state: call ? call.state : QUEUED, can_record: call ? FINAL.has(call.state) : false,
+      });
     }
-    state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: p.reason });
+  } else if (kind === "acute.alert") {
+    const key = `case-${p.case_id}`;
+    if (live && !state.alerts.has(key)) alertOnDuty(format(T.new_alert, { reference: p.reference }));
+    state.alerts.set(key, { kind: "case", key, case_id: p.case_id, reference: p.reference, acute_since: p.acute_since });
   }
   if (kind === "case.changed" && p.action === "report_added" && p.assigned_to_id === myId) {
     // A new report about a family whose case is mine: tell me, whoever took it.
@@ -115,12 +136,13 @@ function applyEvent(event, live) {
     if (live) announce(format(T.report_added, { reference: p.reference }), true);
   }
   if (kind === "case.created" || kind === "case.changed" || kind === "acute.alert") {
-    if (p.acute && p.state !== "closed") {
-      if (!state.alerts.has(p.case_id)) {
-        state.alerts.set(p.case_id, { case_id: p.case_id, reference: p.reference, reason: "acute" });
-      }
-    } else {
-      state.alerts.delete(p.case_id);
+    const key = `case-${p.case_id}`;
+    if (kind === "case.created" && p.acute && p.acute_since) {
+      // Made from an acute call, whose alert already went out: on the list, quietly.
+      state.alerts.set(key, { kind: "case", key, case_id: p.case_id, reference: p.reference, acute_since: p.acute_since });
+    } else if (!p.acute || p.state === "closed" || p.action === "safety_action") {
+      // The first safety action is recorded (or the flag lifted, or the case closed).
+      state.alerts.delete(key);
     }
     // A new online report is announced by case.created, or by acute.alert when it was
     // acute from the start (one event per case action: events/catalogue.py).
@@ -428,19 +450,53 @@ function renderReports() {
   $("reports-empty").hidden = reports.length > 0;
 }
 
+// The hour clock of an acute item: the same words as cases/acute_clock.py.
+function duration(minutes) {
+  return minutes <= 60 ? format(T.minutes, { n: minutes }) : format(T.hours_minutes, { h: Math.floor(minutes / 60), m: minutes % 60 });
+}
+
+function dueOf(a) {
+  return Date.parse(a.acute_since) + T.acute_hours * 3600_000;
+}
+
+function acuteClock(a) {
+  const seconds = (dueOf(a) - (Date.now() + state.clockOffset)) / 1000;
+  const within = T.acute_within;
+  if (seconds >= 0) return { overdue: false, text: format(T.acute_left, { within, time: duration(Math.ceil(seconds / 60)) }) };
+  return { overdue: true, text: format(T.acute_late, { within, time: duration(Math.max(1, Math.floor(-seconds / 60))) }) };
+}
+
+function showClock(node, a) {
+  const clock = acuteClock(a);
+  node.classList.toggle("overdue", clock.overdue);
+  node.querySelector(".acute-clock").textContent = clock.text;
+}
+
 function renderAlerts() {
-  const alerts = [...state.alerts.values()].sort((a, b) => a.case_id - b.case_id);
+  // Past their clock first, the most overdue first: the earliest due on top.
+  const alerts = [...state.alerts.values()].sort((a, b) => dueOf(a) - dueOf(b) || (a.key < b.key ? -1 : 1));
   reconcile(
     $("alerts"),
     alerts,
-    (a) => a.case_id,
-    (a) => el("li", { className: "alert", "data-case-id": a.case_id }),
+    (a) => a.key,
+    (a) => el("li", { className: "alert", "data-key": a.key, "data-case-id": a.case_id, "data-call-id": a.call_id }),
     (node, a) => {
-      const links = [el("a", { href: caseUrl(root.dataset.caseUrl, a.case_id), text: a.reference })];
-      if (root.dataset.assessmentUrl) {
-        links.push(" · ", el("a", { href: caseUrl(root.dataset.assessmentUrl, a.case_id), text: T.assessment }));
+      const parts = [el("strong", { text: `${T.acute}: ` })];
+      if (a.kind === "call") {
+        parts.push(el("span", { text: format(T.acute_call, { id: a.call_id }) }), " · ");
+        if (a.can_record) {
+          parts.push(el("a", { className: "acute-call-record", href: caseUrl(root.dataset.acuteCallUrl, a.call_id), text: T.acute_call_record }));
+        } else parts.push(el("span", { text: T.acute_call_in_progress }));
+      } else {
+        parts.push(el("a", { href: caseUrl(root.dataset.caseUrl, a.case_id), text: a.reference }), " · ",
+          el("a", { className: "record-actions", href: `${caseUrl(root.dataset.caseUrl, a.case_id)}#safety-actions`, text: T.record_actions }));
+        if (root.dataset.assessmentUrl) {
+          parts.push(" · ", el("a", { href: caseUrl(root.dataset.assessmentUrl, a.case_id), text: T.assessment }));
+        }
       }
-      node.replaceChildren(el("strong", { text: `${T.acute}: ` }), ...links);
+      parts.push(" · ", el("span", { className: "acute-clock" }));
+      node.replaceChildren(...parts);
+      showClock(node, a);
     },
   );
   $("alerts-section").hidden = alerts.length === 0;
@@ -457,6 +513,10 @@ function render() {
 }
 
 function tick() {
+  for (const node of document.querySelectorAll("#alerts .alert")) {
+    const a = state.alerts.get(node.dataset.key);
+    if (a) showClock(node, a);
+  }
   for (const wait of document.querySelectorAll("#queue .wait")) {
     if (wait.dataset.enqueuedAt) {
       wait.textContent = format(T.waiting, { time: waited(wait.dataset.enqueuedAt) });

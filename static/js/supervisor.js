@@ -75,6 +75,10 @@ const LIST_CHANGED_BY = {
   "decision.rejected": "approvals",
   "handover.created": "handovers",
   "handover.escalated": "handovers",
+  // The acute alert reaches supervisors here too: the acute list is out of date, said
+  // out loud (the notice is role="alert").
+  "acute.alert": "acute",
+  "acute.call": "acute",
 };
 // A case action sends one "case.changed"; its action (cases.models.CaseAuditKind) says
 // whether it took a decision off the approvals list or a handover off the open list.
@@ -82,6 +86,7 @@ const LIST_CHANGED_BY_ACTION = {
   decided: "approvals",
   handover_accepted: "handovers",
   handover_rejected: "handovers",
+  safety_action: "acute",
 };
 
 function markStale(event) {

@@ -5,8 +5,11 @@ figures move when an operator answers a simulated call."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from cases.models import SafetyActionKind
+from cases.services import case_safety_action_record
 from tests.browser.conftest import save_screenshot
 
 # The Daphne server of the dashboard test, imported rather than copied.
@@ -27,6 +30,11 @@ def test_a_supervisor_sees_the_overdue_case_first_approves_reassigns_and_watches
 ):
     case_due(operator, days_ago=-6)
     overdue = case_due(operator, days_ago=9, acute=True)
+    # Its first safety action is recorded, so it runs on working days again (the acute path:
+    # without one it would show its hour clock instead).
+    case_safety_action_record(
+        case_id=overdue.pk, by=operator, kind=SafetyActionKind.POLICE, happened_at=timezone.now()
+    )
     to_decide = case_in_assessment(operator)
     decide(to_decide, operator, b_repeated=True)
     proposal = propose(to_decide, operator)

@@ -50,7 +50,8 @@ class Page:
         self.seq = snapshot["seq"]
         self.calls = {c["call_id"]: c for c in snapshot["calls"]}
         self.operators = {o["username"]: o for o in snapshot["operators"]}
-        self.alerts = {a["case_id"] for a in snapshot["alerts"]}
+        # The acute list: "case-<id>" and "call-<id>" (hotline.selectors.acute_list).
+        self.alerts = {a["key"] for a in snapshot["alerts"]}
 
     def apply(self, event: dict[str, Any]) -> None:
         if event["seq"] <= self.seq:
@@ -61,15 +62,28 @@ class Page:
                 self.calls[payload["call_id"]] = payload
             else:
                 self.calls.pop(payload["call_id"], None)
+            if payload["case_id"]:
+                self.alerts.discard(f"call-{payload['call_id']}")
         elif kind == "presence.changed":
             self.operators[payload["username"]] = payload
-        elif kind == "acute.alert":
-            self.alerts.add(payload["case_id"])
-        elif kind.startswith("case."):
-            if payload["acute"] and payload["state"] != "closed":
-                self.alerts.add(payload["case_id"])
+        elif kind == "acute.call":
+            key = f"call-{payload['call_id']}"
+            if payload["handled"]:
+                self.alerts.discard(key)
             else:
-                self.alerts.discard(payload["case_id"])
+                self.alerts.add(key)
+        elif kind == "acute.alert":
+            self.alerts.add(f"case-{payload['case_id']}")
+        elif kind.startswith("case."):
+            key = f"case-{payload['case_id']}"
+            if kind == "case.created" and payload["acute"] and payload.get("acute_since"):
+                self.alerts.add(key)
+            elif (
+                not payload["acute"]
+                or payload["state"] == "closed"
+                or payload.get("action") == "safety_action"
+            ):
+                self.alerts.discard(key)
         self.seq = event["seq"]
 
     def view(self) -> dict[str, Any]:

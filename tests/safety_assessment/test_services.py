@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.models import Case, State
-from cases.services import TransitionRefused
+from cases.models import Case, SafetyActionKind, State
+from cases.services import TransitionRefused, case_safety_action_record
 from events.models import OutboxEvent
 from privacy.models import AccessLogEntry
 from safety_assessment import services
@@ -231,6 +231,10 @@ def test_the_acute_flag_stays_until_the_action_taken_is_recorded(case, operator)
         services.acute_clear(case_id=case.pk, by=operator, action_taken="  ")
     assert set(invalid.value.errors) == {"action_taken"}
     assert Case.objects.get(pk=case.pk).acute
+    # Lifting it needs a safety action recorded with its time first (the acute path).
+    case_safety_action_record(
+        case_id=case.pk, by=operator, kind=SafetyActionKind.POLICE, happened_at=timezone.now()
+    )
     services.acute_clear(
         case_id=case.pk, by=operator, action_taken="Politie ter plaatse, tijdelijk huisverbod."
     )

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, State
+from cases.models import Case, SafetyActionKind, State
+from cases.services import case_safety_action_record
 from privacy.models import AccessLogEntry
 from safety_assessment import services
 from safety_assessment.models import Assessment, DecisionProposal
@@ -126,13 +127,22 @@ def test_a_decided_assessment_is_revised_only_as_a_new_version_with_a_reason(cas
     ]
 
 
-def test_clearing_the_acute_flag_needs_the_action_taken(case, operator_client):
+def test_clearing_the_acute_flag_needs_the_action_taken(case, operator_client, operator):
     operator_client.post(form_url(case), posted(a_immediate_danger=True))
     url = reverse("safety_assessment:acute_clear", kwargs={"case_id": case.pk})
     response = operator_client.post(url, {"action_taken": ""})
     assert response.status_code == 400
     assert 'id="id_action_taken_error"' in response.content.decode()
     assert Case.objects.get(pk=case.pk).acute
+    # Not before a safety action is recorded with its time (the acute path): refused, shown.
+    response = operator_client.post(
+        url, {"action_taken": "Politie is ter plaatse geweest."}, follow=True
+    )
+    assert "Leg eerst de veiligheidsactie vast" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).acute
+    case_safety_action_record(
+        case_id=case.pk, by=operator, kind=SafetyActionKind.POLICE, happened_at=timezone.now()
+    )
     operator_client.post(url, {"action_taken": "Politie is ter plaatse geweest."})
     assert not Case.objects.get(pk=case.pk).acute
 

@@ -104,8 +104,6 @@ def bench_environment(port: int, database_url: str, redis_url: str) -> dict[str,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "BENCHMARK_MODE": "true",
             "DATABASE_URL": database_url,
-            # As docker-compose.yml deploys it.
-            "DATABASE_CONN_MAX_AGE": "60",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             # Fresh secrets for this run only; this process signs with the same token.
@@ -616,7 +614,7 @@ class Bench:
             "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "database": database,
             "channel_layer": f"Redis db {BENCH_REDIS_DB}" if redis_url else "in-memory",
-            "server": "one Daphne process, BENCHMARK_MODE on, DATABASE_CONN_MAX_AGE=60",
+            "server": "one Daphne process, BENCHMARK_MODE on, pooled database connections",
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "seconds": round(time.monotonic() - started, 1),

@@ -1,0 +1,67 @@
+"""A request that waited its turn for a pooled database connection and got none.
+
+Connections come from psycopg's pool (DATABASES OPTIONS "pool", config/settings.py). When
+every connection has been busy for DATABASE_POOL_TIMEOUT seconds the pool gives up with
+psycopg_pool.PoolTimeout, which Django hands on as its own OperationalError. Answered as a
+plain 500 that would look like a bug; it is overload, so it is a 503 that says so, and a
+warning in the log instead of a traceback per request. Twilio treats the 503 like any
+failed webhook and calls the fallback URL, which needs no database
+(hotline.middleware.TwilioFallbackMiddleware).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from psycopg_pool import PoolTimeout
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+
+
+def is_pool_timeout(error: BaseException | None) -> bool:
+    """True when `error` is, or was raised from, the pool's timeout."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, PoolTimeout):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def pool_exhausted_response() -> HttpResponse:
+    response = HttpResponse(
+        "Database busy: no free connection in the pool. Try again shortly.",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class PoolExhaustedMiddleware:
+    """Turns a pool timeout in a view into a 503 that names it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_pool_timeout(exception):
+            return None
+        # The path only: a query string may carry a call or case id.
+        logger.warning(
+            "database pool exhausted: no connection within %s s (DATABASE_POOL_MAX_SIZE=%s) "
+            "path=%s",
+            settings.DATABASE_POOL_TIMEOUT,
+            settings.DATABASE_POOL_MAX_SIZE,
+            request.path,
+        )
+        return pool_exhausted_response()

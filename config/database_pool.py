@@ -7,15 +7,22 @@ plain 500 that would look like a bug; it is overload, so it is a 503 that says s
 warning in the log instead of a traceback per request. Twilio treats the 503 like any
 failed webhook and calls the fallback URL, which needs no database
 (hotline.middleware.TwilioFallbackMiddleware).
+
+A view's timeout reaches `PoolExhaustedMiddleware.process_exception`. A middleware's does
+not (Django turns it into a response where it happens): the session middleware reads the
+database as soon as a request carries a session cookie, and Twilio keeps cookies for the
+length of a call. Those reach `server_error`, the project's handler500.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.views import defaults
 from psycopg_pool import PoolTimeout
 
 logger = logging.getLogger(__name__)
@@ -34,7 +41,14 @@ def is_pool_timeout(error: BaseException | None) -> bool:
     return False
 
 
-def pool_exhausted_response() -> HttpResponse:
+def pool_exhausted_response(request: HttpRequest) -> HttpResponse:
+    # The path only: a query string may carry a call or case id.
+    logger.warning(
+        "database pool exhausted: no connection within %s s (DATABASE_POOL_MAX_SIZE=%s) path=%s",
+        settings.DATABASE_POOL_TIMEOUT,
+        settings.DATABASE_POOL_MAX_SIZE,
+        request.path,
+    )
     response = HttpResponse(
         "Database busy: no free connection in the pool. Try again shortly.",
         status=503,
@@ -56,12 +70,11 @@ class PoolExhaustedMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_pool_timeout(exception):
             return None
-        # The path only: a query string may carry a call or case id.
-        logger.warning(
-            "database pool exhausted: no connection within %s s (DATABASE_POOL_MAX_SIZE=%s) "
-            "path=%s",
-            settings.DATABASE_POOL_TIMEOUT,
-            settings.DATABASE_POOL_MAX_SIZE,
-            request.path,
-        )
-        return pool_exhausted_response()
+        return pool_exhausted_response(request)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: Django calls it while handling the exception, so sys.exc_info() holds it."""
+    if is_pool_timeout(sys.exc_info()[1]):
+        return pool_exhausted_response(request)
+    return defaults.server_error(request)

@@ -124,3 +124,26 @@ def test_a_pool_timeout_in_a_webhook_reaches_twilio_as_503(monkeypatch):
     response = TwilioSays(Client()).voice(new_sid())
     assert response.status_code == 503
     assert response.content.startswith(b"Database busy")
+
+
+def test_a_pool_timeout_in_a_middleware_is_answered_503_by_the_error_handler(rf):
+    """The session middleware reads the database before any view, for a request with a
+    session cookie; Django hands such an error straight to handler500."""
+    from config.database_pool import server_error
+
+    try:
+        raise pool_timeout_as_django_raises_it()
+    except Exception:
+        response = server_error(rf.post("/hotline/twilio/voice/"))
+    assert response.status_code == 503
+    assert response.content.startswith(b"Database busy")
+
+
+def test_any_other_server_error_keeps_the_plain_500_page(rf):
+    from config.database_pool import server_error
+
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500

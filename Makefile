@@ -57,7 +57,10 @@ test: install
 	$(BIN)/python -m pytest
 
 # Benchmarks: webhook latency, dashboard fan-out, new call on the dashboard, online reports,
-# each against a floor in the same run (benchmarks/run.py; a few minutes). Uses PostgreSQL
+# each against a floor in the same run, then whole calls at 5 and 10 new calls/s with the
+# failed webhooks and the connection peak against the pool's cap (benchmarks/run.py,
+# benchmarks/soak.py; about 20 minutes). BENCH_SOAK_MINUTES=5 runs the soak and burst at
+# the length of issue 18 (10 and 5 minutes); the default 1 runs 2 and 1. Uses PostgreSQL
 # and Redis when DATABASE_URL/REDIS_URL are set (database `bench_hotline`, Redis db 12).
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol, cast
+import secrets
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -38,21 +38,24 @@ def database_is_reachable() -> bool:
         return False
 
 
-class _LayerWithPrefixes(Protocol):
-    """The Redis and in-memory layers name new channels after a prefix; the base class the
-    stubs describe (types-channels) takes none."""
-
-    async def new_channel(self, prefix: str = ...) -> str: ...
-
-
 async def _round_trip_through_channel_layer() -> bool:
+    """A message to this process's own channel, and back.
+
+    On the channel `new_channel()` names with its default prefix: the Redis layer reads
+    every such channel of the process with one shared receive loop (one BZPOPMIN on
+    "specific.<process>!"), whoever holds it, so the probe travels the road the
+    dashboards' events take. A channel of another prefix ("readyz.") was never read while
+    an open dashboard held that loop: /readyz then answered 503 whenever an operator was
+    connected (issue 18).
+    """
     layer = get_channel_layer()
     if layer is None:
         return False
-    channel = await cast(_LayerWithPrefixes, layer).new_channel("readyz.")
-    await layer.send(channel, {"type": "readyz.ping"})
+    channel = await layer.new_channel()
+    nonce = secrets.token_hex(8)
+    await layer.send(channel, {"type": "readyz.ping", "nonce": nonce})
     message = await layer.receive(channel)
-    return message.get("type") == "readyz.ping"
+    return message.get("type") == "readyz.ping" and message.get("nonce") == nonce
 
 
 async def _channel_layer_check() -> bool:

@@ -163,6 +163,8 @@ MIDDLEWARE = [
     "config.security_headers.SecurityHeadersMiddleware",
     # Before sessions and auth: Twilio's fallback URL must answer without the database.
     "hotline.middleware.TwilioFallbackMiddleware",
+    # A view that waited in vain for a pooled database connection answers 503, not 500.
+    "config.database_pool.PoolExhaustedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -205,18 +207,60 @@ DATABASE_URL = env_str(
     "DATABASE_URL",
     help_text="postgres://user:password@host:5432/name; empty runs on SQLite (development only)",
 )
-_conn_max_age = env_int(
-    "DATABASE_CONN_MAX_AGE",
-    0,
-    help_text="Seconds a PostgreSQL connection is kept open between requests",
+# Daphne runs every sync view in a thread of its own, with no cap on the threads: a
+# connection per thread (persistent or not) is a connection per request in flight, and
+# under a surge PostgreSQL refuses the rest ("too many clients"). So connections come from
+# psycopg's pool, at most DATABASE_POOL_MAX_SIZE per process; a request that finds them all
+# busy waits for one, and only after DATABASE_POOL_TIMEOUT seconds fails (503, and Twilio
+# calls the fallback URL). Persistent connections would hold a pooled connection per thread
+# for good, so Django refuses them with a pool: CONN_MAX_AGE stays 0.
+DATABASE_POOL_MIN_SIZE = env_int(
+    "DATABASE_POOL_MIN_SIZE",
+    2,
+    help_text="PostgreSQL connections each process keeps open and ready",
 )
+DATABASE_POOL_MAX_SIZE = env_int(
+    "DATABASE_POOL_MAX_SIZE",
+    20,
+    help_text="Most PostgreSQL connections one process opens, whatever the load",
+)
+# Twilio gives a webhook 15 s in all, then calls the fallback URL: a webhook still waiting
+# for a connection by then has kept the caller in silence for nothing.
+MAX_POOL_TIMEOUT_SECONDS = 10
+DATABASE_POOL_TIMEOUT = env_int(
+    "DATABASE_POOL_TIMEOUT",
+    5,
+    help_text="Seconds a request waits for a free pooled connection before it fails (503)",
+)
+if DATABASE_POOL_MAX_SIZE < 1 or not 0 <= DATABASE_POOL_MIN_SIZE <= DATABASE_POOL_MAX_SIZE:
+    raise ImproperlyConfigured(
+        "DATABASE_POOL_MAX_SIZE must be at least 1 and DATABASE_POOL_MIN_SIZE between 0 and it."
+    )
+if not 1 <= DATABASE_POOL_TIMEOUT <= MAX_POOL_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOL_TIMEOUT must be 1 to {MAX_POOL_TIMEOUT_SECONDS} seconds, so a webhook "
+        "that gets no connection fails while Twilio still waits for it (15 s)."
+    )
+# Read until issue 18; a deployment that still sets it must hear that it no longer counts.
+if os.environ.get("DATABASE_CONN_MAX_AGE", "").strip() not in {"", "0"}:
+    raise ImproperlyConfigured(
+        "DATABASE_CONN_MAX_AGE is no longer read: connections come from a pool "
+        "(DATABASE_POOL_MIN_SIZE, DATABASE_POOL_MAX_SIZE, DATABASE_POOL_TIMEOUT). Remove it."
+    )
 if DATABASE_URL:
     DATABASES = {"default": parse_database_url(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # With a pool this checks a connection as it is handed out (psycopg_pool's
+        # check_connection), so one broken by a database restart is replaced, not used.
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         # A webhook must fail fast enough for Twilio to try the fallback URL (15 s in all).
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 3)
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": DATABASE_POOL_MIN_SIZE,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": DATABASE_POOL_TIMEOUT,
+        }
 elif PRODUCTION:
     raise ImproperlyConfigured("DATABASE_URL is not set. DJANGO_ENV=production needs PostgreSQL.")
 else:

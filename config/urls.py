@@ -10,6 +10,9 @@ from config import health
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Veilig Thuis"
 
+# A pool timeout in a middleware is a 503 that says so, not a bare 500 (config/database_pool.py).
+handler500 = "config.database_pool.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -2,8 +2,9 @@
 
 Twilio gives the primary webhook 15 s in all before it calls the fallback URL; every one
 of those seconds is silence for the caller. A webhook that cannot reach the database must
-fail well inside that (connect_timeout is 3 s in settings), and the fallback must answer
-without the database at all, even while other requests hang on it.
+fail well inside that (it waits DATABASE_POOL_TIMEOUT, 5 s, for a pooled connection that
+never comes, each attempt to open one giving up after connect_timeout, 3 s), and the
+fallback must answer without the database at all, even while other requests hang on it.
 """
 
 from __future__ import annotations

@@ -161,6 +161,8 @@ MIDDLEWARE = [
     "config.security_headers.SecurityHeadersMiddleware",
     # Before sessions and auth: Twilio's fallback URL must answer without the database.
     "hotline.middleware.TwilioFallbackMiddleware",
+    # The dashboard's poll for a database or channel-layer outage: also before sessions.
+    "dashboard.status.ServerStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

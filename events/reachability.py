@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.signals import setting_changed
 from django.db import connection
+from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +124,11 @@ _database = _Probe(_database_answers, in_thread=True)
 _channel_layer = _Probe(_channel_layer_answers, in_thread=False)
 
 
+def channel_layer_reachable() -> bool:
+    """The channel layer's answer alone, shared with the status checks (at most 2 s old)."""
+    return _channel_layer()
+
+
 def reachability() -> Reachability:
     return Reachability(database=_database(), channel_layer=_channel_layer())
 
@@ -130,3 +137,10 @@ def reachability_forget() -> None:
     """Check afresh on the next call (tests, and after a change of settings)."""
     _database.forget()
     _channel_layer.forget()
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: object) -> None:
+    # As channels resets its layers: an answer about the old layer or database is void.
+    if setting in ("CHANNEL_LAYERS", "DATABASES"):
+        reachability_forget()

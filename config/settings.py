@@ -165,6 +165,8 @@ MIDDLEWARE = [
     "hotline.middleware.TwilioFallbackMiddleware",
     # A view that waited in vain for a pooled database connection answers 503, not 500.
     "config.database_pool.PoolExhaustedMiddleware",
+    # The dashboard's poll for a database or channel-layer outage: also before sessions.
+    "dashboard.status.ServerStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -153,6 +153,41 @@ def _url_pattern(name: str) -> str:
         return ""
 
 
+def _outage_strings() -> dict[str, str]:
+    """The banner for an outage of the server's database or channel layer. What it says
+    the phone line does is what hotline.twiml.backup() (the fallback URL) does."""
+    if settings.HOTLINE_BACKUP_NUMBER:
+        fallback = _(
+            "De telefoonlijn antwoordt met de noodtekst: nieuwe bellers horen dat er een "
+            "storing is en dat ze bij direct gevaar 112 moeten bellen, en worden doorverbonden "
+            "met het reservenummer."
+        )
+    else:
+        fallback = _(
+            "De telefoonlijn antwoordt met de noodtekst: nieuwe bellers horen dat er een "
+            "storing is, dat ze bij direct gevaar 112 moeten bellen en het over een paar "
+            "minuten opnieuw moeten proberen. Er is geen reservenummer ingesteld."
+        )
+    return {
+        "indicator": _("Storing"),
+        "server": _("Storing: de server antwoordt niet."),
+        "database": _(
+            "Storing: de server kan de database niet bereiken. Gesprekken aannemen en "
+            "gegevens opslaan lukt nu niet; dit scherm kan verouderd zijn."
+        ),
+        "channel_layer": _(
+            "Storing: de server kan de berichtenserver niet bereiken. Dit scherm krijgt "
+            "geen live-updates."
+        ),
+        "fallback": fallback,
+        "queue_works": _(
+            "De telefoonlijn werkt gewoon: bellers komen in de wachtrij, en met "
+            '"Neem volgende" neem je het volgende gesprek aan.'
+        ),
+        "over": _("De storing is voorbij; het scherm is weer bijgewerkt."),
+    }
+
+
 def _strings() -> dict[str, Any]:
     """Everything the script shows, translated here: the script itself holds no text."""
     return {
@@ -204,6 +239,7 @@ def _strings() -> dict[str, Any]:
         "wrap_up_saved": _("Gesprek %(id)s is afgerond: %(outcome)s"),
         "outcomes": {value: str(label) for value, label in WrapUpOutcome.choices},
         "report_added": _("Nieuwe melding in jouw dossier %(reference)s"),
+        "outage": _outage_strings(),
         "softphone": {
             "connecting": _("Telefoon: verbinden…"),
             "registered": _("Telefoon: klaar voor gesprekken"),

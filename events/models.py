@@ -10,6 +10,10 @@ class OutboxEvent(models.Model):
     events.services), so rows commit in `seq` order and a reader never sees seq 11
     before seq 10 exists. Payloads carry what a dashboard shows and nothing more:
     no narratives, no full names, no phone numbers.
+
+    `claimed_until` makes every row have one publisher at a time: whoever set it (the
+    on-commit publish of the transaction that wrote it, or one relay pass) owns the row
+    until then, and only that owner sends it (events.services). NULL: nobody is at it.
     """
 
     seq = models.BigAutoField(primary_key=True)
@@ -18,6 +22,7 @@ class OutboxEvent(models.Model):
     region = models.CharField(max_length=50)
     payload = models.JSONField(default=dict)
     published_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["seq"]

@@ -2,8 +2,10 @@
 
 An event whose publish failed (Redis down, a timeout) keeps `published_at` NULL. The
 relay runs inside the server (started by the first dashboard socket, every
-EVENTS_RELAY_INTERVAL_SECONDS, 0 turns it off) and as `manage.py relay_events` for
-deployments that want it outside.
+EVENTS_RELAY_INTERVAL_SECONDS, 0 turns it off) and as `manage.py relay_events` (the
+worker's run_jobs runs it every few seconds). However many run, each event goes out once:
+a relay only sends rows it claimed, and never one whose on-commit publish still holds it
+(events.services.events_claim).
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from events.services import events_relay
 logger = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS = 1.0
+# `manage.py relay_events` exits with this when events are still waiting for the channel
+# layer: work left for the next round, not a failure of the command (jobs.schedule).
+EXIT_EVENTS_WAITING = 3
 
 _task: asyncio.Task | None = None
 

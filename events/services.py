@@ -15,12 +15,17 @@ from django.utils import timezone
 
 from events.catalogue import EventKind, event_check
 from events.models import OutboxEvent, OutboxPruneMark
+from events.reachability import channel_layer_reachable
 
 logger = logging.getLogger(__name__)
 
 _OUTBOX_LOCK_ID = 2000
 # A webhook publishes on commit; a hanging Redis must not hold the caller's line.
 PUBLISH_TIMEOUT_SECONDS = 1.0
+# How long one publisher owns an outbox row: far longer than a publish takes (the timeout
+# above and two short queries), so a relay never sends a row whose publish is under way.
+# It is also how long an event waits when the process that wrote it died before publishing.
+CLAIM_SECONDS = 15.0
 
 
 def group_for_region(region: str) -> str:
@@ -36,24 +41,75 @@ def event_record(
     Must be called inside the transaction of the change it announces: if that rolls back,
     the event never existed. The kind must be in events.catalogue and the payload have
     exactly its keys (ValueError otherwise: a programming error the sender's tests catch).
+
+    The row is born claimed by this transaction's on-commit publish, so no relay sends it
+    while that publish is on its way; if it fails, or never runs (the process died), the
+    relays take it over.
     """
     event_check(kind, payload)
     if connection.vendor == "postgresql":
         # Held until commit: events commit in seq order, so no reader sees a hole fill later.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_OUTBOX_LOCK_ID])
+    claim = _claim_deadline()
     event = OutboxEvent.objects.create(
-        kind=kind, payload=payload, region=region or settings.VT_REGION
+        kind=kind, payload=payload, region=region or settings.VT_REGION, claimed_until=claim
     )
-    transaction.on_commit(lambda: event_publish(seq=event.seq), robust=True)
+    transaction.on_commit(
+        lambda: event_publish(seq=event.seq, claim=claim, event=event), robust=True
+    )
     return event
 
 
-def event_publish(*, seq: int) -> bool:
-    """Send one stored event to its region's group; False (and kept for the relay) on failure."""
-    event = OutboxEvent.objects.filter(seq=seq, published_at__isnull=True).first()
+def _claim_deadline() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(seconds=CLAIM_SECONDS)
+
+
+def _unclaimed(now: datetime.datetime) -> models.Q:
+    return models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now)
+
+
+def event_publish(
+    *, seq: int, claim: datetime.datetime | None = None, event: OutboxEvent | None = None
+) -> bool:
+    """Send one stored event to its region's group, unless another publisher owns it.
+
+    `claim` is the claim this caller already holds (event_record's); without one, the
+    event is claimed here if nobody holds it. True when it went out or is someone else's
+    to send; False when sending failed (the claim is given up, for the relay to retry).
+    `event` saves reading the row again when the caller has it (as written).
+    """
+    now = timezone.now()
+    margin = datetime.timedelta(seconds=CLAIM_SECONDS / 2)
+    if claim is not None and event is not None and now + margin < claim:
+        # Our own claim, with time to spare: relays only take claims that ran out, so no
+        # one else can be at it. No write needed (SQLite has one writer at a time).
+        return _publish_claimed(event, claim)
+    mine = OutboxEvent.objects.filter(seq=seq, published_at__isnull=True)
+    mine = mine.filter(claimed_until=claim) if claim is not None else mine.filter(_unclaimed(now))
+    renewed = _claim_deadline()
+    if not mine.update(claimed_until=renewed):
+        return True  # published already, or another publisher is at it
     if event is None:
-        return True
+        event = OutboxEvent.objects.get(seq=seq)
+    return _publish_claimed(event, renewed)
+
+
+def _publish_claimed(event: OutboxEvent, claim: datetime.datetime) -> bool:
+    """Send an event this process holds `claim` on; mark it published only once the
+    channel layer took it."""
+    if not _send(event):
+        # Given up at once, so the next relay pass retries without waiting for the claim
+        # to run out (unless it ran out already and another publisher holds it now).
+        OutboxEvent.objects.filter(seq=event.seq, claimed_until=claim).update(claimed_until=None)
+        return False
+    OutboxEvent.objects.filter(seq=event.seq).update(
+        published_at=timezone.now(), claimed_until=None
+    )
+    return True
+
+
+def _send(event: OutboxEvent) -> bool:
     layer = get_channel_layer()
     message = {"type": "outbox.event", **event.as_message()}
 
@@ -68,21 +124,79 @@ def event_publish(*, seq: int) -> bool:
         async_to_sync(send)()
     except Exception:
         # Redis may be down; the relay (manage.py relay_events) publishes it later.
-        logger.warning("event %s not published yet; the relay will retry", seq, exc_info=True)
+        logger.warning("event %s not published yet; the relay will retry", event.seq, exc_info=True)
         return False
-    OutboxEvent.objects.filter(seq=seq).update(published_at=timezone.now())
     return True
 
 
+def events_claim(*, limit: int) -> tuple[datetime.datetime, list[OutboxEvent]]:
+    """Claim up to `limit` unpublished events that no publisher holds, oldest first; the
+    claim's deadline and the events.
+
+    One UPDATE ... RETURNING: two relays (the server's and the worker's) never get the same
+    row, and a row whose on-commit publish is still within its claim is left alone. On
+    PostgreSQL, SKIP LOCKED lets a second relay pass over rows being claimed right now
+    instead of waiting for them; SQLite has one writer at a time and needs no such clause.
+    """
+    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    # Only the table's own name and a fixed clause go into the text; values are parameters.
+    sql = (
+        f"UPDATE {table} SET claimed_until = %s WHERE seq IN ("  # noqa: S608
+        f"SELECT seq FROM {table} WHERE published_at IS NULL"
+        " AND (claimed_until IS NULL OR claimed_until < %s)"
+        f" ORDER BY seq LIMIT %s{skip_locked}) RETURNING seq"
+    )
+    now = timezone.now()
+    if not OutboxEvent.objects.filter(published_at__isnull=True).filter(_unclaimed(now)).exists():
+        # Nothing to take: a read, not a write, for a relay that polls every second
+        # (on SQLite every write competes for the one write lock with the webhooks).
+        return now, []
+    claim = _claim_deadline()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                connection.ops.adapt_datetimefield_value(claim),
+                connection.ops.adapt_datetimefield_value(now),
+                limit,
+            ],
+        )
+        claimed = [row[0] for row in cursor.fetchall()]
+    return claim, list(OutboxEvent.objects.filter(seq__in=claimed).order_by("seq"))
+
+
 def events_relay(*, batch_size: int = 500) -> int:
-    """Publish every stored event that has not been published, oldest first."""
+    """Publish every stored event that no publisher holds, oldest first, each once.
+
+    Stops at the first failure (the channel layer is down) and gives up the rest of the
+    batch, so the next pass starts again from the oldest.
+    """
+    if not channel_layer_reachable():
+        # Claiming rows only to give them back is two writes a pass for nothing; on SQLite
+        # every write competes with the webhooks for the one write lock.
+        return 0
     published = 0
-    pending = OutboxEvent.objects.filter(published_at__isnull=True).order_by("seq")
-    for seq in pending.values_list("seq", flat=True)[:batch_size]:
-        if not event_publish(seq=seq):
+    claim, claimed = events_claim(limit=batch_size)
+    for index, event in enumerate(claimed):
+        if not _publish_claimed(event, claim):
+            OutboxEvent.objects.filter(
+                seq__in=[later.seq for later in claimed[index + 1 :]], claimed_until=claim
+            ).update(claimed_until=None)
             break
         published += 1
     return published
+
+
+def events_waiting() -> int:
+    """Unpublished events that no publisher is at: what the channel layer has not taken."""
+    return (
+        OutboxEvent.objects.filter(published_at__isnull=True)
+        .filter(_unclaimed(timezone.now()))
+        .count()
+    )
 
 
 def events_prune(*, keep_days: int) -> int:

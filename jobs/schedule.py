@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from events.relay import EXIT_EVENTS_WAITING
+
 
 @dataclass(frozen=True)
 class Job:
     command: str
     every_seconds: int
     args: tuple[str, ...] = field(default_factory=tuple)
+    # The exit status with which the command says "done for now, work left for next time".
+    work_left_exit_code: int | None = None
 
 
 SCHEDULE: list[Job] = [
     # Dashboards: anything that could not be published (Redis down) goes out again.
-    Job("relay_events", every_seconds=5),
+    Job("relay_events", every_seconds=5, work_left_exit_code=EXIT_EVENTS_WAITING),
     # Confirmation and feedback mail, with retries and back-off.
     Job("send_outgoing_email", every_seconds=30),
     # Handovers not accepted in time go to the supervisors.

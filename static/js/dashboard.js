@@ -8,6 +8,11 @@
 // arrives (its `upto` covers the holes that were never ours). Every event says "this call /
 // operator / case now looks like this", so applying one twice changes nothing. After a
 // disconnect we reconnect with backoff and the server sends a fresh snapshot.
+//
+// A socket can stay open while the server has lost its database (nothing new can happen)
+// or its channel layer (nothing new reaches us): the page asks /hotline/status/ every few
+// seconds, shows a banner that says what is down and what still works, and does not say
+// "Live" meanwhile.
 
 const root = document.querySelector("[data-dashboard]");
 const T = JSON.parse(document.getElementById("dashboard-strings").textContent);
@@ -22,6 +27,8 @@ const RESYNC_TIMEOUT_MS = 5000;
 const MAX_BACKOFF_MS = 5000;
 const HEARTBEAT_MS = 60_000;
 const REPORTS_SHOWN = 20;
+const STATUS_POLL_MS = 5000;
+const STATUS_TIMEOUT_MS = 8000; // the server gives each of its checks at most 2 s
 
 const state = {
   lastSeq: 0,
@@ -39,6 +46,8 @@ let resyncing = false;
 let resyncTimer = null;
 let pending = [];
 let failures = 0;
+let socketOpen = false;
+let outage = null; // what the server said is down, while something is
 
 const $ = (id) => document.getElementById(id);
 
@@ -208,8 +217,57 @@ function send(message) {
 
 function setConnection(text, live) {
   const status = $("connection");
+  // An open socket to a server that lost its database or channel layer is not "Live".
+  if (live && outage) [text, live] = [T.outage.indicator, false];
   status.textContent = text;
   status.classList.toggle("offline", !live);
+}
+
+// --- the server's own health ---------------------------------------------------------------
+
+function showOutage(down) {
+  const banner = $("outage");
+  const what = [];
+  if (down.server) what.push(T.outage.server);
+  if (down.database) what.push(T.outage.database);
+  if (down.channel_layer) what.push(T.outage.channel_layer);
+  const was = outage;
+  outage = what.length ? down : null;
+  // The phone line's fallback answers callers without the database (hotline/middleware.py);
+  // without the channel layer only the live updates stop.
+  let works = "";
+  if (down.database) works = T.outage.fallback;
+  else if (down.channel_layer) works = T.outage.queue_works;
+  // Only a change is written: role="alert" reads the banner out each time it changes.
+  const whatText = what.join(" ");
+  if ($("outage-what").textContent !== whatText) $("outage-what").textContent = whatText;
+  if ($("outage-works").textContent !== works) $("outage-works").textContent = works;
+  banner.hidden = !outage;
+  if (was && !outage) {
+    showMessage(T.outage.over);
+    send({ type: "snapshot" }); // start again from what the database holds now
+  }
+  if (socketOpen) setConnection(T.live, true);
+}
+
+async function pollStatus() {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), STATUS_TIMEOUT_MS);
+  try {
+    const response = await fetch($("outage").dataset.statusUrl, {
+      signal: controller.signal,
+      cache: "no-store",
+      headers: { "X-Background-Poll": "1" },
+    });
+    const status = await response.json();
+    showOutage({ database: status.database === false, channel_layer: status.channel_layer === false });
+  } catch {
+    // No answer at all: the server itself (or the way to it) is down.
+    showOutage({ server: true });
+  } finally {
+    clearTimeout(timer);
+    setTimeout(pollStatus, STATUS_POLL_MS);
+  }
 }
 
 function connect() {
@@ -218,7 +276,10 @@ function connect() {
   let opened = false;
   socket.addEventListener("open", () => {
     opened = true;
+    socketOpen = true;
     failures = 0;
+    // The server answers again; what else is down, the next status poll says.
+    if (outage && outage.server) showOutage({});
     setConnection(T.live, true);
   });
   socket.addEventListener("message", (message) => {
@@ -229,6 +290,7 @@ function connect() {
   });
   socket.addEventListener("close", (close) => {
     socket = null;
+    socketOpen = false;
     resyncing = false;
     pending = [];
     clearTimeout(resyncTimer);
@@ -645,3 +707,4 @@ $("presence-form").addEventListener("submit", (submit) => {
 setInterval(tick, 1000);
 setConnection(T.connecting, false);
 connect();
+pollStatus();

@@ -16,12 +16,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from tests.browser.test_dashboard_in_the_browser import (
     DaphneServer,
@@ -232,3 +234,50 @@ class DashboardWatcher:
             else:
                 return
         await ws.send_json(ask)
+
+
+@contextmanager
+def database_outage() -> Iterator[None]:
+    """The test database stops taking connections, for every process but this test's own
+    (which holds its connection throughout): the server sees what it sees when PostgreSQL
+    is gone. Never the shared server itself, only this test's database on it.
+
+    On SQLite the file makes way for a directory of the same name, which cannot be opened.
+    """
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "postgresql":
+        import psycopg
+        from psycopg import sql
+
+        db = connection.settings_dict
+        connection.ensure_connection()  # ours, kept through the outage
+        # From the maintenance database: PostgreSQL refuses this for the current one.
+        with psycopg.connect(
+            host=db["HOST"] or "127.0.0.1",
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as admin:
+            allow = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}")
+            admin.execute(allow.format(sql.Identifier(name), sql.SQL("false")))
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> %s",
+                [name, connection.connection.info.backend_pid],
+            )
+            try:
+                yield
+            finally:
+                admin.execute(allow.format(sql.Identifier(name), sql.SQL("true")))
+        return
+    path = Path(name)
+    aside = path.with_name(path.name + ".aside")
+    path.rename(aside)
+    path.mkdir()
+    try:
+        yield
+    finally:
+        path.rmdir()
+        aside.rename(path)

@@ -9,6 +9,7 @@ fallback must answer without the database at all, even while other requests hang
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -98,3 +99,31 @@ def test_without_postgresql_the_fallback_answers_and_webhooks_fail_fast(
         HOTLINE_BACKUP_NUMBER=BACKUP,
     )
     assert_fallback_holds_while_webhooks_fail(server)
+
+
+def dashboard_status(base_url: str) -> dict[str, bool]:
+    # As the page asks: with its session cookie, which no one can read without a database.
+    request = urllib.request.Request(
+        base_url + "/hotline/status/", headers={"Cookie": "sessionid=" + "x" * 32}
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+@pytest.mark.parametrize("database", ["refused", "silent"])
+def test_without_postgresql_the_dashboard_status_says_the_database_is_down(
+    database, daphne_factory, own_redis, request
+):
+    port = free_port() if database == "refused" else request.getfixturevalue("silent_postgres")
+    server = daphne_factory(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/unreachable",
+        REDIS_URL=own_redis.url,
+    )
+    assert dashboard_status(server.url) == {"database": False, "channel_layer": True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_the_dashboard_status_says_the_channel_layer_is_down(daphne_factory):
+    server = daphne_factory(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    assert dashboard_status(server.url) == {"database": True, "channel_layer": False}

@@ -66,3 +66,49 @@ def test_a_page_asking_for_pruned_events_gets_a_fresh_snapshot(operator, setting
     after_pruned = dashboard_since(user=operator, seq=second.seq)
     assert after_pruned["type"] == "events"
     assert [e["seq"] for e in after_pruned["events"]] == [third.seq]
+
+
+def test_events_waiting_for_the_channel_layer_are_work_left_not_a_failed_job(monkeypatch, caplog):
+    from events import services
+
+    # Redis is down: the relay cannot send, and says so with its own exit status.
+    monkeypatch.setattr(services, "_send", lambda event: False)
+    OutboxEvent.objects.create(kind="presence.changed", region="haaglanden")
+    monkeypatch.setattr(
+        schedule, "SCHEDULE", [job for job in SCHEDULE if job.command == "relay_events"]
+    )
+    monkeypatch.setattr("jobs.management.commands.run_jobs.SCHEDULE", schedule.SCHEDULE)
+    out = StringIO()
+    with caplog.at_level("INFO", logger="jobs"):
+        call_command("run_jobs", stdout=out)
+    assert out.getvalue().splitlines() == ["relay_events: ok"]
+    assert "failed" not in caplog.text
+    assert "job relay_events: work left for its next round" in caplog.text
+
+
+def test_relay_events_says_events_are_waiting_with_its_own_exit_status(monkeypatch):
+    from django.core.management.base import CommandError
+
+    from events import services
+    from events.relay import EXIT_EVENTS_WAITING
+
+    monkeypatch.setattr(services, "_send", lambda event: False)
+    OutboxEvent.objects.create(kind="presence.changed", region="haaglanden")
+    with pytest.raises(CommandError) as raised:
+        call_command("relay_events", stdout=StringIO())
+    assert raised.value.returncode == EXIT_EVENTS_WAITING
+
+
+def test_events_another_publisher_is_sending_are_not_waiting(monkeypatch):
+    from events import services
+
+    monkeypatch.setattr(services, "_send", lambda event: True)
+    # Written and claimed by its own on-commit publish, which is still under way.
+    OutboxEvent.objects.create(
+        kind="presence.changed",
+        region="haaglanden",
+        claimed_until=timezone.now() + datetime.timedelta(seconds=10),
+    )
+    out = StringIO()
+    call_command("relay_events", stdout=out)
+    assert out.getvalue().strip() == "published 0, waiting 0"

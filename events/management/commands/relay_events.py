@@ -7,14 +7,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from events.models import OutboxEvent
-from events.services import events_relay
+from events.relay import EXIT_EVENTS_WAITING
+from events.services import events_relay, events_waiting
 
 
 class Command(BaseCommand):
     help = (
         "Publish every outbox event that has not been published yet, oldest first. "
-        "Once by default (exit 1 when some are still waiting); --loop keeps going."
+        f"Once by default (exit {EXIT_EVENTS_WAITING} when some are still waiting for the "
+        "channel layer); --loop keeps going. Events another publisher is sending are theirs."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,10 +45,12 @@ class Command(BaseCommand):
             published += batch
             if batch < batch_size:
                 break
-        waiting = OutboxEvent.objects.filter(published_at__isnull=True).count()
+        # Not counted: events whose own publish (or another relay) is at them right now.
+        waiting = events_waiting()
         self.stdout.write(f"published {published}, waiting {waiting}")
         if waiting:
             raise CommandError(
                 f"{waiting} events could not be published yet: is the channel layer (Redis) "
-                "reachable? Run again, or leave it to the relay in the server."
+                "reachable? Run again, or leave it to the relay in the server.",
+                returncode=EXIT_EVENTS_WAITING,
             )

@@ -6,7 +6,7 @@ from io import StringIO
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from jobs.schedule import SCHEDULE, Job
@@ -19,9 +19,16 @@ def run_job(job: Job) -> bool:
     could) and never stops the others."""
     try:
         call_command(job.command, *job.args, stdout=StringIO(), stderr=StringIO())
+    except CommandError as error:
+        # call_command raises a command's CommandError (only the command line turns it into
+        # SystemExit): relay_events says "events are still waiting" with its own status.
+        if job.work_left_exit_code is not None and error.returncode == job.work_left_exit_code:
+            logger.info("job %s: work left for its next round", job.command)
+            return True
+        logger.warning("job %s failed: %s", job.command, type(error).__name__)
+        return False
     except SystemExit as exit_:
-        # Commands such as relay_events exit non-zero to say "work is left": not a failure.
-        return exit_.code in (0, 1, None)
+        return exit_.code in (0, None)
     except Exception as error:
         logger.warning("job %s failed: %s", job.command, type(error).__name__)
         return False

@@ -631,6 +631,14 @@ HOTLINE_TOKEN_TTL_SECONDS = env_int(
     600,
     help_text="Lifetime of an operator's softphone token, in seconds",
 )
+# A call whose end Twilio never reported (its last webhooks failed) would wait in the queue
+# forever. After this many minutes without an end, the worker asks Twilio's REST API how the
+# call stands, and closes it only when Twilio says it is over (hotline.reconcile).
+GHOST_CALL_AFTER_MINUTES = env_int(
+    "GHOST_CALL_AFTER_MINUTES",
+    30,
+    help_text="Minutes without a final status after which a call is checked with Twilio",
+)
 # The softphone (static/js/softphone.js, Twilio's Voice JS SDK) opens its signalling socket
 # to wss://voice-js.<edge>.twilio.com/signal; the edge (roaming first, then the one Twilio
 # names) is not known in advance. Only the page with the softphone may connect there. Its

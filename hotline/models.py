@@ -34,6 +34,9 @@ class CallOutcome(models.TextChoices):
     BACKUP = "backup", _("naar het reservenummer")
     TRANSFERRED = "transferred", _("doorverbonden met andere regio")
     FAILED = "failed", _("mislukt")
+    # Its end never reached us (the final webhooks failed); Twilio's REST API said it was
+    # over when we asked (hotline.reconcile) or when an operator tried to take it.
+    ENDED_UNREPORTED = "ended_unreported", _("al beëindigd volgens Twilio")
 
 
 class WrapUpOutcome(models.TextChoices):
@@ -124,6 +127,9 @@ class Call(models.Model):
     taken_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # When the worker last asked Twilio how this call stands (hotline.reconcile): a call
+    # without an end is checked at most once per GHOST_CALL_AFTER_MINUTES.
+    twilio_checked_at = models.DateTimeField(null=True, blank=True)
     # The contact the operator's intake for this call recorded (hotline.services.
     # call_link_contact). The link lives here because cases never imports hotline; the
     # case page reads it back as `contact.calls`.

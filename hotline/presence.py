@@ -80,6 +80,10 @@ def presence_ensure(*, user: User) -> OperatorPresence:
 def presence_follow_call(*, call: Call, operator: User) -> None:
     """Called by hotline.services in the transaction that changed `call`."""
     state = _AFTER_CALL.get(call.state)
+    if call.operator_id != operator.pk and call.state in {CallState.ENDED, CallState.ABANDONED}:
+        # The call ended after it was taken from them (the caller pressed 9 first, or had
+        # long hung up): they never spoke to the caller, so there is nothing to wrap up.
+        state = PresenceState.AVAILABLE
     if state is None:
         return
     if state == PresenceState.ON_CALL:

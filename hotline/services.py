@@ -7,6 +7,7 @@ and does nothing when the change has already happened: a replay changes nothing.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -58,8 +59,32 @@ class CallNotYours(Exception):
     """The operator is an account of another region than the one this deployment serves."""
 
 
+class CallerCannotTalk(CallNotAvailable):
+    """The caller pressed 9 ("I can't talk now"): the call ended and no take may win."""
+
+
 class CallTransferFailed(Exception):
     """Twilio could not move the caller to the operator; the call is back in the queue."""
+
+
+class CallGone(Exception):
+    """Twilio said the caller is no longer there (not in progress, or not found): the call
+    was closed, and the operator gets nobody from it."""
+
+
+@dataclass(frozen=True)
+class NextCall:
+    """What "take next" got: a caller (or nobody), and how many calls it found already
+    over at Twilio and closed on the way."""
+
+    call: Call | None
+    closed: int = 0
+
+
+# "Take next" asks Twilio to move one caller after another while Twilio answers that the
+# caller is gone; this many in one click, so a queue full of ghosts cannot hold the
+# operator's request for long.
+MAX_GONE_PER_TAKE = 5
 
 
 def operator_identity(user: User) -> str:
@@ -228,7 +253,10 @@ def _acute_announce(call: Call) -> None:
 
 
 def call_leave_request(*, call: Call, action: str) -> Call:
-    """The waiting caller pressed a key; Twilio lets them out of the queue next."""
+    """The waiting caller pressed 0 (the menu); Twilio lets them out of the queue next.
+
+    9 does not come here: it ends the call at once (call_end_safely), so no take can win
+    between the key and the moment Twilio lets the caller out."""
     with transaction.atomic():
         call = _lock(call)
         if call.state == CallState.QUEUED and not call.pending_action:
@@ -254,11 +282,29 @@ def call_back_to_menu(*, call: Call) -> Call:
 
 
 def call_end_safely(*, call: Call) -> Call:
-    """ "I can't talk now": the call ends at once, and nobody calls this number back."""
+    """ "I can't talk now": the call ends at once, and nobody calls this number back.
+
+    9 wins over a take: on the call's row lock, either the take came first and is undone
+    here (the operator never spoke to the caller), or this came first and the take finds
+    the call ended (CallerCannotTalk). Every way to an operator (the connect URL, the queue
+    result, the wait URL) then finds the call ended and hangs up.
+    """
     with transaction.atomic():
         call = _lock(call)
-        if call.state not in {CallState.IVR, CallState.QUEUED}:
+        if call.state == CallState.CONNECTED:
+            # A key Twilio sent before it carried out the operator's redirect, arriving
+            # after the bridge TwiML went out: the caller is already being put through.
+            CallTransition.objects.create(
+                call=call,
+                from_state=call.state,
+                to_state=call.state,
+                by_label="twilio",
+                note="caller pressed 9 after being put through",
+            )
             return call
+        if call.state not in {CallState.IVR, CallState.QUEUED, CallState.TAKEN}:
+            return call
+        operator = call.operator if call.operator_id else None
         _transition(
             call,
             CallState.ENDED,
@@ -266,8 +312,10 @@ def call_end_safely(*, call: Call) -> Call:
             outcome=CallOutcome.SAFE_EXIT,
             pending_action=PendingAction.NONE,
             ended_at=timezone.now(),
+            operator=None,
+            taken_at=None,
         )
-        _announce(call, "call.ended")
+        _announce(call, "call.ended", operator=operator)
     return call
 
 
@@ -306,6 +354,19 @@ def call_overflow(*, call: Call, reason: str) -> Call:
     return call
 
 
+def _refusal(call_id: int) -> CallNotAvailable:
+    """Why a take lost: the caller pressed 9, or someone else was first (or the caller left)."""
+    safe_exit = Call.objects.filter(pk=call_id, outcome=CallOutcome.SAFE_EXIT).exists()
+    # A 9 from before this release still waits for the queue result to end the call.
+    safe_exit = (
+        safe_exit
+        or Call.objects.filter(
+            pk=call_id, state=CallState.QUEUED, pending_action=PendingAction.SAFE_EXIT
+        ).exists()
+    )
+    return CallerCannotTalk() if safe_exit else CallNotAvailable()
+
+
 def _call_claim(*, call_id: int, operator: User) -> Call:
     """Atomically make `operator` the one who has this call.
 
@@ -321,7 +382,7 @@ def _call_claim(*, call_id: int, operator: User) -> Call:
             pk=call_id, state=CallState.QUEUED, pending_action=PendingAction.NONE
         ).update(state=CallState.TAKEN, operator=operator, taken_at=now)
         if not won:
-            raise CallNotAvailable
+            raise _refusal(call_id)
         call = Call.objects.select_related("operator").get(pk=call_id)
         CallTransition.objects.create(
             call=call,
@@ -354,24 +415,70 @@ def call_requeue(*, call: Call, by: User | None = None, note: str = "") -> Call:
     return call
 
 
+def call_close_gone(
+    *, call: Call, note: str, by: User | None = None, twilio_status: str = ""
+) -> Call:
+    """Twilio said this call is over, though its end never reached us: close it.
+
+    Only for Twilio's definitive answers (a final status, not in progress, not found);
+    hotline.reconcile and a refused redirect come here. A caller who was waiting or being
+    put through hung up while waiting; an operator who took the call never spoke to them.
+    """
+    with transaction.atomic():
+        call = _lock(call)
+        if call.is_final or call.state == CallState.TRANSFERRED:
+            return call
+        operator = call.operator if call.operator_id else None
+        waiting = call.state in {CallState.QUEUED, CallState.TAKEN}
+        fields: dict[str, Any] = {"outcome": CallOutcome.ENDED_UNREPORTED}
+        fields["ended_at"] = timezone.now()
+        fields["pending_action"] = PendingAction.NONE
+        if waiting:
+            fields.update(operator=None, taken_at=None)
+        if twilio_status in TERMINAL_TWILIO_STATUSES:
+            fields["twilio_status"] = twilio_status
+        _transition(
+            call,
+            CallState.ABANDONED if waiting else CallState.ENDED,
+            by=by,
+            note=note[:200],
+            **fields,
+        )
+        _announce(call, "call.abandoned" if waiting else "call.ended", operator=operator)
+    return call
+
+
 def _move_caller_to_operator(call: Call, operator: User) -> None:
     if call.simulated or not twilio_rest.is_configured():
         # Simulated calls leave the queue on their next wait request (see the wait view).
         return
     from hotline.twiml import public_url
 
+    # The caller may have pressed 9 since the claim committed: then nobody is moved.
+    if not Call.objects.filter(pk=call.pk, state=CallState.TAKEN, operator=operator).exists():
+        raise _refusal(call.pk)
     try:
         twilio_rest.call_redirect(
             sid=call.sid, url=public_url("/hotline/twilio/connect/", call=call.pk)
         )
+    except twilio_rest.CallNotInProgress as error:
+        # The caller hung up and the end never reached us: a ghost, closed here so that
+        # nobody tries to take it again.
+        call_close_gone(call=call, by=operator, note=f"redirect refused: {error}")
+        raise CallGone from error
     except twilio_rest.TelephonyError as error:
-        call_requeue(call=call, by=operator, note="transfer to operator failed")
+        # A timeout or a 5xx says nothing about the caller: back to their place.
+        call = call_requeue(call=call, by=operator, note="transfer to operator failed")
+        if call.outcome == CallOutcome.SAFE_EXIT:
+            raise CallerCannotTalk from error
         raise CallTransferFailed from error
 
 
 def call_take(*, call: Call, operator: User) -> Call:
-    """The operator takes this call; raises CallNotAvailable if someone was first, and
-    CallNotYours if the operator is an account of another region.
+    """The operator takes this call; raises CallNotAvailable if someone was first
+    (CallerCannotTalk if the caller pressed 9), CallNotYours if the operator is an account
+    of another region, CallGone if Twilio says the caller is no longer there and
+    CallTransferFailed if Twilio could not be asked (the call is back in its place).
 
     The REST call runs after the claim has committed, never inside it: a slow Twilio must
     not hold the row lock while other operators wait.
@@ -381,21 +488,36 @@ def call_take(*, call: Call, operator: User) -> Call:
     return call
 
 
-def call_take_next(*, operator: User) -> Call | None:
-    """The first call of our queue order that this operator can still get; None if empty.
+def call_take_next_reporting(*, operator: User) -> NextCall:
+    """The first call of our queue order that this operator can still get.
 
-    Raises CallNotYours for an account of another region (see call_queue_for).
+    A call Twilio says is over is closed and skipped, and the next caller is tried (at most
+    MAX_GONE_PER_TAKE of them in one go): a ghost at the head of the queue must not keep
+    the live callers behind it from being offered. Raises CallNotYours for an account of
+    another region (see call_queue_for) and CallTransferFailed when Twilio could not be
+    asked (that caller is back in their place).
     """
     if not operator_serves_here(operator):
         raise CallNotYours
+    closed = 0
     for call_id in call_queue_for(operator).values_list("pk", flat=True)[:50]:
         try:
             call = _call_claim(call_id=call_id, operator=operator)
+            _move_caller_to_operator(call, operator)
         except CallNotAvailable:
-            continue  # a colleague was faster: try the next one
-        _move_caller_to_operator(call, operator)
-        return call
-    return None
+            continue  # a colleague was faster, or the caller pressed 9: try the next one
+        except CallGone:
+            closed += 1
+            if closed >= MAX_GONE_PER_TAKE:
+                break
+            continue
+        return NextCall(call=call, closed=closed)
+    return NextCall(call=None, closed=closed)
+
+
+def call_take_next(*, operator: User) -> Call | None:
+    """The first call of our queue order that this operator can still get; None if empty."""
+    return call_take_next_reporting(operator=operator).call
 
 
 def call_connect(*, call: Call) -> Call:
@@ -432,6 +554,18 @@ def call_status_record(*, sid: str, status: str, sequence: int | None) -> Call |
         now = timezone.now()
         if call.state == CallState.IVR:
             _transition(call, CallState.ENDED, outcome=CallOutcome.LEFT_MENU, ended_at=now)
+            _announce(call, "call.ended")
+        elif call.state == CallState.QUEUED and call.pending_action == PendingAction.SAFE_EXIT:
+            # A 9 recorded before this release waited for the queue result; the caller's
+            # end arriving first is still the safe exit they asked for.
+            _transition(
+                call,
+                CallState.ENDED,
+                note="caller could not talk",
+                outcome=CallOutcome.SAFE_EXIT,
+                pending_action=PendingAction.NONE,
+                ended_at=now,
+            )
             _announce(call, "call.ended")
         elif call.state in {CallState.QUEUED, CallState.TAKEN}:
             _transition(call, CallState.ABANDONED, outcome=CallOutcome.ABANDONED, ended_at=now)

@@ -1,7 +1,8 @@
 """The one place this system calls Twilio's REST API.
 
 Webhooks never come here (every second in a webhook is dead air for the caller); only an
-operator's action does, outside any database transaction, with a short timeout.
+operator's action and the worker's check on calls without an end (hotline.reconcile) do,
+outside any database transaction, with a short timeout.
 """
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ class TelephonyError(Exception):
 
 class TelephonyTimeout(TelephonyError):
     """Twilio did not answer in time: the request may still have been carried out."""
+
+
+class CallNotInProgress(TelephonyError):
+    """Twilio's definitive answer that the call is over: it is no longer in progress (code
+    21220 on a redirect) or Twilio does not know it (404, code 20404). Anything else (a
+    timeout, a 5xx, a refused key) says nothing about the call and is a TelephonyError."""
+
+
+# Twilio's error codes that say the call itself is gone, not that the request failed.
+CALL_GONE_CODES = {20404, 21220}
+# Statuses Twilio reports for a call that has ended and will never come back.
+FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
 class _RedirectingHttpClient(TwilioHttpClient):
@@ -72,20 +85,64 @@ def rest_client() -> Client:
     )
 
 
+def _detail(error: TwilioRestException) -> str:
+    # Only the status and Twilio's code: its messages can quote a phone number.
+    return f"twilio {error.status} code {error.code}"
+
+
+def _call_gone(error: TwilioRestException) -> bool:
+    return error.status == 404 or error.code in CALL_GONE_CODES
+
+
 def call_redirect(*, sid: str, url: str) -> None:
     """Make a live call fetch new TwiML from `url` (moves a waiting caller to an operator).
 
-    Raises TelephonyError on any failure, so the caller can be put back in the queue.
+    Raises CallNotInProgress when Twilio says the call is over (the caller hung up and the
+    end never reached us), TelephonyTimeout when Twilio did not answer in time, and
+    TelephonyError on any other failure, so the caller can be put back in the queue.
     """
     try:
         rest_client().calls(sid).update(url=url, method="POST")
+    except TwilioRestException as error:
+        logger.warning("twilio REST redirect failed: %s", _detail(error))
+        if _call_gone(error):
+            raise CallNotInProgress(_detail(error)) from None
+        raise TelephonyError(_detail(error)) from None
     except TwilioException as error:
-        # The library's errors carry the URL and status, never the caller's number.
-        logger.warning("twilio REST redirect failed: %s", error)
-        raise TelephonyError(str(error)) from error
-    except Exception as error:  # requests' timeouts and connection errors
         logger.warning("twilio REST redirect failed: %s", type(error).__name__)
-        raise TelephonyError(type(error).__name__) from error
+        raise TelephonyError(type(error).__name__) from None
+    except (requests.Timeout, TimeoutError) as error:
+        logger.warning("twilio REST redirect timed out: %s", type(error).__name__)
+        raise TelephonyTimeout(type(error).__name__) from None
+    except Exception as error:  # requests' connection errors
+        logger.warning("twilio REST redirect failed: %s", type(error).__name__)
+        raise TelephonyError(type(error).__name__) from None
+
+
+def call_status(*, sid: str) -> str:
+    """How Twilio says the call stands now ("in-progress", "completed", ...).
+
+    Raises CallNotInProgress when Twilio does not know the call (404), TelephonyTimeout
+    when it did not answer in time and TelephonyError on any other failure: only a status
+    or a 404 is an answer about the call.
+    """
+    try:
+        call = rest_client().calls(sid).fetch()
+    except TwilioRestException as error:
+        logger.warning("twilio REST call fetch failed: %s", _detail(error))
+        if _call_gone(error):
+            raise CallNotInProgress(_detail(error)) from None
+        raise TelephonyError(_detail(error)) from None
+    except TwilioException as error:
+        logger.warning("twilio REST call fetch failed: %s", type(error).__name__)
+        raise TelephonyError(type(error).__name__) from None
+    except (requests.Timeout, TimeoutError) as error:
+        logger.warning("twilio REST call fetch timed out: %s", type(error).__name__)
+        raise TelephonyTimeout(type(error).__name__) from None
+    except Exception as error:  # requests' connection errors
+        logger.warning("twilio REST call fetch failed: %s", type(error).__name__)
+        raise TelephonyError(type(error).__name__) from None
+    return str(call.status or "").strip().lower()
 
 
 def call_create(*, to: str, from_: str, url: str, status_callback: str) -> str:
@@ -105,9 +162,8 @@ def call_create(*, to: str, from_: str, url: str, status_callback: str) -> str:
             status_callback_method="POST",
         )
     except TwilioRestException as error:
-        detail = f"twilio {error.status} code {error.code}"
-        logger.warning("twilio REST call create failed: %s", detail)
-        raise TelephonyError(detail) from None
+        logger.warning("twilio REST call create failed: %s", _detail(error))
+        raise TelephonyError(_detail(error)) from None
     except TwilioException as error:
         logger.warning("twilio REST call create failed: %s", type(error).__name__)
         raise TelephonyError(type(error).__name__) from None

@@ -19,7 +19,7 @@ from accounts.security import log_refusal, permission_required, staff_user
 from cases.codes import CallerChoice
 from cases.models import Case, Contact
 from hotline import callbacks, services, twilio_rest, twiml
-from hotline.models import Call, Callback, CallState, PendingAction
+from hotline.models import Call, Callback, CallOutcome, CallState, PendingAction
 from hotline.prompts import (
     KEY_ACUTE_YES,
     KEY_CALLBACK_CONFIRM,
@@ -127,17 +127,27 @@ def wait(request: HttpRequest) -> HttpResponse:
     if request.GET.get("step") == "key":
         digits = _digits(request)
         if digits == KEY_CANT_TALK:
-            services.call_leave_request(call=call, action=PendingAction.SAFE_EXIT)
+            # Ended now, not when Twilio lets the caller out: from this moment no take can
+            # win, and one that already did is undone (services.call_end_safely).
+            services.call_end_safely(call=call)
             return twiml_response(twiml.leave_queue())
         if digits == KEY_MENU:
             services.call_leave_request(call=call, action=PendingAction.MENU)
             return twiml_response(twiml.leave_queue())
-    if call.state == CallState.TAKEN:
+    if call.state == CallState.TAKEN or call.is_final:
         # Claimed by an operator: a simulated call (or one whose REST move is slow) leaves
-        # the queue here and is bridged by the queue-result URL.
+        # the queue here and is bridged by the queue-result URL. An ended call leaves too,
+        # and the queue result hangs up.
         return twiml_response(twiml.leave_queue())
     position = call_queue_position(call=call)
     return twiml_response(twiml.wait_message(language=call.language, position=position))
+
+
+def _ended(call: Call) -> str:
+    """The TwiML for a call that is over: the safe-exit sentence after a 9, else silence."""
+    if call.outcome == CallOutcome.SAFE_EXIT:
+        return twiml.safe_exit(language=call.language)
+    return twiml.hang_up()
 
 
 @twilio_webhook
@@ -153,6 +163,9 @@ def queue_result(request: HttpRequest) -> HttpResponse:
         # The REST redirect moved the caller; the connect URL carries on from there.
         return twiml_response(twiml.empty())
     if result == "leave":
+        if call.is_final or call.state == CallState.TRANSFERRED:
+            # Ended while waiting (9, or closed as over at Twilio): never an operator.
+            return twiml_response(_ended(call))
         if call.state == CallState.TAKEN:
             return twiml_response(twiml.redirect_to_connect(call_id=call.pk))
         if call.pending_action == PendingAction.SAFE_EXIT:
@@ -195,13 +208,17 @@ def connect(request: HttpRequest) -> HttpResponse:
         if dial_status in {"completed", "answered"}:
             return twiml_response(twiml.hang_up())
         # The operator's softphone did not answer: back in the queue, same place.
-        services.call_requeue(call=call, note=f"operator did not answer ({dial_status})"[:200])
-        call.refresh_from_db()
+        call = services.call_requeue(
+            call=call, note=f"operator did not answer ({dial_status})"[:200]
+        )
+        if call.is_final:
+            return twiml_response(_ended(call))
         return twiml_response(twiml.enqueue(language=call.language, region=call.region))
     call = services.call_connect(call=call)
     if call.state != CallState.CONNECTED or call.operator is None:
         if call.is_final:
-            return twiml_response(twiml.hang_up())
+            # The caller pressed 9 while the operator's redirect was on its way: 9 wins.
+            return twiml_response(_ended(call))
         return twiml_response(twiml.enqueue(language=call.language, region=call.region))
     return twiml_response(
         twiml.dial_operator(
@@ -234,6 +251,20 @@ def _not_your_region(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _transfer_failed() -> JsonResponse:
+    return JsonResponse(
+        {"error": _("Doorverbinden is mislukt; het gesprek staat weer in de wachtrij.")},
+        status=502,
+    )
+
+
+def _gone_notice() -> str:
+    return _(
+        "Bellers die al hadden opgehangen zonder dat het einde was doorgegeven, zijn "
+        "uit de wachtrij gehaald."
+    )
+
+
 @require_POST
 @permission_required(ANSWER_HOTLINE)
 def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
@@ -242,16 +273,23 @@ def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
         call = services.call_take(call=call, operator=staff_user(request))
     except services.CallNotYours:
         return _not_your_region(request)
+    except services.CallerCannotTalk:
+        return JsonResponse(
+            {"error": _("De beller heeft het gesprek beëindigd (kan niet praten).")},
+            status=409,
+        )
     except services.CallNotAvailable:
         return JsonResponse(
             {"error": _("Dit gesprek is al aangenomen door een collega of wacht niet meer.")},
             status=409,
         )
-    except services.CallTransferFailed:
+    except services.CallGone:
         return JsonResponse(
-            {"error": _("Doorverbinden is mislukt; het gesprek staat weer in de wachtrij.")},
-            status=502,
+            {"error": _("De beller had al opgehangen; het gesprek is uit de wachtrij gehaald.")},
+            status=409,
         )
+    except services.CallTransferFailed:
+        return _transfer_failed()
     return _taken_response(call)
 
 
@@ -259,17 +297,21 @@ def take_call(request: HttpRequest, call_id: int) -> JsonResponse:
 @permission_required(ANSWER_HOTLINE)
 def take_next(request: HttpRequest) -> JsonResponse:
     try:
-        call = services.call_take_next(operator=staff_user(request))
+        taken = services.call_take_next_reporting(operator=staff_user(request))
     except services.CallNotYours:
         return _not_your_region(request)
     except services.CallTransferFailed:
-        return JsonResponse(
-            {"error": _("Doorverbinden is mislukt; het gesprek staat weer in de wachtrij.")},
-            status=502,
-        )
-    if call is None:
-        return JsonResponse({"call": None, "message": _("Er wacht op dit moment niemand.")})
-    return _taken_response(call)
+        return _transfer_failed()
+    notice = _gone_notice() if taken.closed else ""
+    if taken.call is None:
+        message = _("Er wacht op dit moment niemand.")
+        if taken.closed:
+            # Stopped after MAX_GONE_PER_TAKE ghosts, or the queue is empty behind them.
+            message = notice + " " + _("Druk nog een keer om de volgende beller aan te nemen.")
+        return JsonResponse({"call": None, "message": message, "notice": notice})
+    if notice:
+        return JsonResponse({"call": call_summary(taken.call), "notice": notice})
+    return _taken_response(taken.call)
 
 
 @never_cache

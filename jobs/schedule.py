@@ -22,6 +22,8 @@ SCHEDULE: list[Job] = [
     Job("relay_events", every_seconds=5, work_left_exit_code=EXIT_EVENTS_WAITING),
     # Confirmation and feedback mail, with retries and back-off.
     Job("send_outgoing_email", every_seconds=30),
+    # Calls whose end never reached us: closed once Twilio says they are over.
+    Job("reconcile_calls", every_seconds=5 * 60),
     # Handovers not accepted in time go to the supervisors.
     Job("escalate_handovers", every_seconds=15 * 60),
     # Unfinished online reports, expired sessions, old published events.

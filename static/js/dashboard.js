@@ -643,7 +643,9 @@ async function takeNext() {
     if (!result.ok) showMessage(result.data.error || T.failed, true);
     else if (result.data.call) {
       state.calls.set(result.data.call.call_id, result.data.call);
-      showMessage(format(T.taken, { id: result.data.call.call_id }));
+      // `notice`: callers ahead of this one had long hung up and were taken off the queue.
+      const notice = result.data.notice ? ` ${result.data.notice}` : "";
+      showMessage(format(T.taken, { id: result.data.call.call_id }) + notice);
       tookCall(result.data.call.call_id);
       render();
     } else showMessage(result.data.message || T.queue_empty);

@@ -7,6 +7,8 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -122,6 +124,11 @@ class FakeTwilioApi:
     mode: str = "ok"  # ok | error | hang | reject
     hang_seconds: float = 3.0
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # What Twilio knows about one call, by SID, over `mode`: a status word ("completed",
+    # "canceled", "in-progress", ...) as a fetch reports it (a redirect of a call not in
+    # progress is refused with 400, code 21220), "missing" (404, code 20404), or "error"
+    # (500) and "hang" for that call only.
+    calls: dict[str, str] = field(default_factory=dict)
 
 
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<sid>CA\w+)\.json$")
@@ -145,6 +152,69 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             except BrokenPipeError:
                 pass  # the client gave up waiting: that is what "hang" tests
 
+        def _call_resource(self, account: str, sid: str, status: str) -> dict[str, Any]:
+            return {
+                "sid": sid,
+                "account_sid": account,
+                "status": status,
+                "direction": "inbound",
+                "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{account}/Calls/{sid}.json",
+            }
+
+        def _answer_for_one_call(self, method: str, account: str, sid: str) -> bool:
+            """Answer as Twilio does about a call listed in `fake.calls`; False if unlisted."""
+            known = fake.calls.get(sid)
+            if known is None:
+                return False
+            if known == "hang":
+                time.sleep(fake.hang_seconds)
+                return True
+            if known == "error":
+                self._send(500, {"code": 20500, "message": "Internal error", "status": 500})
+            elif known == "missing":
+                self._send(
+                    404,
+                    {
+                        "code": 20404,
+                        "message": f"The requested resource /Calls/{sid}.json was not found",
+                        "more_info": "https://www.twilio.com/docs/errors/20404",
+                        "status": 404,
+                    },
+                )
+            elif method == "POST" and known not in {"in-progress", "queued", "ringing"}:
+                self._send(
+                    400,
+                    {
+                        "code": 21220,
+                        "message": "Unable to update record. Call is not in-progress. "
+                        "Cannot redirect.",
+                        "more_info": "https://www.twilio.com/docs/errors/21220",
+                        "status": 400,
+                    },
+                )
+            else:
+                self._send(200, self._call_resource(account, sid, known))
+            return True
+
+        def do_GET(self) -> None:
+            fake.requests.append(
+                {"method": "GET", "path": self.path, "auth": self.headers.get("Authorization")}
+            )
+            match = CALL_PATH.match(self.path.split("?")[0])
+            if not match:
+                self._send(404, {"code": 20404, "message": "not found", "status": 404})
+                return
+            if self._answer_for_one_call("GET", match["account"], match["sid"]):
+                return
+            if fake.mode == "hang":
+                time.sleep(fake.hang_seconds)
+                return
+            if fake.mode == "error":
+                self._send(500, {"code": 20500, "message": "Internal error", "status": 500})
+                return
+            self._send(200, self._call_resource(match["account"], match["sid"], "in-progress"))
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
@@ -153,6 +223,8 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             )
             match = CALL_PATH.match(self.path)
             created = CALLS_PATH.match(self.path)
+            if match and self._answer_for_one_call("POST", match["account"], match["sid"]):
+                return
             if created and fake.mode == "ok":
                 account, sid = created["account"], new_sid()
                 # Twilio echoes the numbers back: the response must not reach a log either.
@@ -217,8 +289,10 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def fake_twilio_api(settings) -> Any:
+@contextmanager
+def fake_twilio_api_running(settings) -> Iterator[FakeTwilioApi]:
+    """The local stand-in, with `settings` pointing our REST client at it (the fixture
+    below; tests outside tests/hotline use this directly)."""
     fake = FakeTwilioApi()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(fake))
     server.daemon_threads = True
@@ -230,6 +304,14 @@ def fake_twilio_api(settings) -> Any:
     settings.TWILIO_API_KEY_SECRET = "api-key-secret"
     settings.TWILIO_API_BASE_URL = fake.url
     settings.TWILIO_REST_TIMEOUT_SECONDS = 1.0
-    yield fake
-    server.shutdown()
-    server.server_close()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def fake_twilio_api(settings) -> Iterator[FakeTwilioApi]:
+    with fake_twilio_api_running(settings) as fake:
+        yield fake

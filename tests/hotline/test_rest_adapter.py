@@ -96,3 +96,44 @@ def test_without_twilio_credentials_every_call_is_simulated(twilio, settings):
     settings.TWILIO_ACCOUNT_SID = ""
     call = twilio.queued_call()
     assert call.simulated
+
+
+def test_a_redirect_twilio_refuses_because_the_call_is_over_says_so(fake_twilio_api):
+    sid = "CA" + "2" * 32
+    fake_twilio_api.calls[sid] = "completed"
+    with pytest.raises(twilio_rest.CallNotInProgress, match="code 21220"):
+        twilio_rest.call_redirect(sid=sid, url="https://vt.example.nl/x")
+
+
+def test_a_call_twilio_does_not_know_is_over_too(fake_twilio_api):
+    sid = "CA" + "3" * 32
+    fake_twilio_api.calls[sid] = "missing"
+    with pytest.raises(twilio_rest.CallNotInProgress, match="code 20404"):
+        twilio_rest.call_status(sid=sid)
+
+
+@pytest.mark.parametrize("answer", ["error", "hang"])
+def test_a_5xx_or_a_timeout_says_nothing_about_the_call(fake_twilio_api, settings, answer):
+    settings.TWILIO_REST_TIMEOUT_SECONDS = 0.3
+    sid = "CA" + "4" * 32
+    fake_twilio_api.calls[sid] = answer
+    for ask in (
+        lambda: twilio_rest.call_status(sid=sid),
+        lambda: twilio_rest.call_redirect(sid=sid, url="https://vt.example.nl/x"),
+    ):
+        with pytest.raises(twilio_rest.TelephonyError) as raised:
+            ask()
+        assert not isinstance(raised.value, twilio_rest.CallNotInProgress)
+
+
+def test_the_status_of_a_call_is_read_with_the_api_key(fake_twilio_api, settings):
+    sid = "CA" + "5" * 32
+    fake_twilio_api.calls[sid] = "in-progress"
+    assert twilio_rest.call_status(sid=sid) == "in-progress"
+    [request] = fake_twilio_api.requests
+    assert (request["method"], request["path"]) == (
+        "GET",
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{sid}.json",
+    )
+    user, _, secret = base64.b64decode(request["auth"].split()[1]).decode().partition(":")
+    assert (user, secret) == (settings.TWILIO_API_KEY_SID, settings.TWILIO_API_KEY_SECRET)

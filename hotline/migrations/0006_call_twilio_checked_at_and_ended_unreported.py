@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hotline', '0004_call_contact_and_wrap_up'),
+        ('hotline', '0005_acute_call_clock_and_handling'),
     ]
 
     operations = [

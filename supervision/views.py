@@ -22,8 +22,8 @@ from accounts.roles import SUPERVISE
 from accounts.security import permission_required, staff_user
 from cases.models import Case
 from cases.services import CaseChanged
-from huisverbod.selectors import tasks_due as huisverbod_tasks_due
 from hotline.selectors import acute_list
+from huisverbod.selectors import tasks_due as huisverbod_tasks_due
 from privacy.gate import list_viewed, protected_record
 from safety_assessment.selectors import proposals_awaiting
 from supervision import charts, exports, selectors, services

@@ -238,9 +238,10 @@ class DashboardWatcher:
 
 @contextmanager
 def database_outage() -> Iterator[None]:
-    """The test database stops taking connections, for every process but this test's own
-    (which holds its connection throughout): the server sees what it sees when PostgreSQL
-    is gone. Never the shared server itself, only this test's database on it.
+    """The test database refuses new connections: the server's checks, which connect
+    afresh each time, see what they see when PostgreSQL is gone. Open connections are
+    left alone (ending them would also end this test process's own, which the tests after
+    this one go on using). Never the shared server itself, only this test's database.
 
     On SQLite the file makes way for a directory of the same name, which cannot be opened.
     """
@@ -250,7 +251,6 @@ def database_outage() -> Iterator[None]:
         from psycopg import sql
 
         db = connection.settings_dict
-        connection.ensure_connection()  # ours, kept through the outage
         # From the maintenance database: PostgreSQL refuses this for the current one.
         with psycopg.connect(
             host=db["HOST"] or "127.0.0.1",
@@ -262,11 +262,6 @@ def database_outage() -> Iterator[None]:
         ) as admin:
             allow = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}")
             admin.execute(allow.format(sql.Identifier(name), sql.SQL("false")))
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> %s",
-                [name, connection.connection.info.backend_pid],
-            )
             try:
                 yield
             finally:

@@ -59,6 +59,11 @@ def classify(call: QueuedCall, *, grace_seconds: int = SHORT_ABANDON_SECONDS) ->
     if call.outcome == "abandoned":
         waited = call.wait_seconds(call.ended_at or call.enqueued_at)
         return SHORT_ABANDON if waited < grace_seconds else ABANDONED
+    if call.outcome == "ended_unreported":
+        # A ghost call the worker closed on Twilio's word: the caller hung up unanswered at
+        # a moment we never heard of, so it counts as abandoned (its end time is when we
+        # asked Twilio, not when they left, so the short-abandon grace cannot apply).
+        return ABANDONED
     if call.ended_at is not None:
         return OVERFLOW
     return WAITING

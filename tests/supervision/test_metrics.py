@@ -61,6 +61,11 @@ def test_the_grace_period_is_a_parameter_and_five_seconds_is_not_short():
     assert metrics.classify(abandoned(8), grace_seconds=10) == metrics.SHORT_ABANDON
 
 
+def test_a_ghost_call_closed_on_twilios_word_counts_as_abandoned_not_overflow():
+    ghost = QueuedCall(enqueued_at=T0, ended_at=after(1800), outcome="ended_unreported")
+    assert metrics.classify(ghost) == metrics.ABANDONED
+
+
 def test_no_calls_is_no_figure_not_zero_or_a_hundred_percent():
     figures = metrics.call_figures([], threshold_seconds=20)
     assert figures.service_level is None and figures.abandon_rate is None

@@ -238,10 +238,10 @@ class DashboardWatcher:
 
 @contextmanager
 def database_outage() -> Iterator[None]:
-    """The test database refuses new connections: the server's checks, which connect
-    afresh each time, see what they see when PostgreSQL is gone. Open connections are
-    left alone (ending them would also end this test process's own, which the tests after
-    this one go on using). Never the shared server itself, only this test's database.
+    """The test database refuses new connections and ends the open ones of the servers
+    under test (their pools'), so they see what they see when PostgreSQL is gone. This
+    test process's own connection is left alone: the tests after this one go on using it.
+    Never the shared server itself, only this test's database.
 
     On SQLite the file makes way for a directory of the same name, which cannot be opened.
     """
@@ -262,6 +262,15 @@ def database_outage() -> Iterator[None]:
         ) as admin:
             allow = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}")
             admin.execute(allow.format(sql.Identifier(name), sql.SQL("false")))
+            # A server with a connection pool keeps its open connections, and would go on
+            # answering from them: end every connection to this database but this test
+            # process's own, as a PostgreSQL that goes away would.
+            own = connection.connection.info.backend_pid if connection.connection else 0
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> %s AND pid <> pg_backend_pid()",
+                (name, own),
+            )
             try:
                 yield
             finally:

@@ -105,13 +105,21 @@ class Listener:
                 channel = await layer.new_channel()
                 await layer.group_add(self.group, channel)
                 self.joined.set()
-                while not self.stopping.is_set():
-                    try:
-                        message = await asyncio.wait_for(layer.receive(channel), 0.2)
-                    except TimeoutError:
-                        continue
-                    with self.lock:
-                        self.received.append(message["seq"])
+                # One receive at a time, never cancelled while it waits: a receive that is
+                # cancelled may already have taken a message off Redis, and that message
+                # would be counted as lost.
+                receive = asyncio.ensure_future(layer.receive(channel))
+                try:
+                    while not self.stopping.is_set():
+                        done, _ = await asyncio.wait({receive}, timeout=0.2)
+                        if not done:
+                            continue
+                        message = receive.result()
+                        with self.lock:
+                            self.received.append(message["seq"])
+                        receive = asyncio.ensure_future(layer.receive(channel))
+                finally:
+                    receive.cancel()
             except (OSError, ConnectionError, TimeoutError):
                 pass
             except Exception as error:  # redis-py's own ConnectionError is no OSError

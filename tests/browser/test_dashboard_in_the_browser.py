@@ -47,7 +47,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def database_url_for_the_server() -> str:
+# The name on the connections of the servers the tests start, so a fault test can end
+# theirs and never the test process's own (tests.faults.conftest.database_outage).
+SERVER_APPLICATION_NAME = "vt-test-server"
+
+
+def database_url_for_the_server(application_name: str = SERVER_APPLICATION_NAME) -> str:
     """The database this test writes to, as a DATABASE_URL for another process."""
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.postgresql":
@@ -55,7 +60,8 @@ def database_url_for_the_server() -> str:
         if db["PASSWORD"]:
             auth += ":" + quote(db["PASSWORD"])
         host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        return f"postgres://{auth}@{host}/{quote(str(db['NAME']))}"
+        name = quote(str(db["NAME"]))
+        return f"postgres://{auth}@{host}/{name}?application_name={quote(application_name)}"
     name = str(db["NAME"])
     if "memory" in name or not name.startswith("/"):
         pytest.fail(

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.browser.test_dashboard_in_the_browser import (
+    SERVER_APPLICATION_NAME,
     DaphneServer,
     database_url_for_the_server,
     free_port,
@@ -263,13 +264,12 @@ def database_outage() -> Iterator[None]:
             allow = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}")
             admin.execute(allow.format(sql.Identifier(name), sql.SQL("false")))
             # A server with a connection pool keeps its open connections, and would go on
-            # answering from them: end every connection to this database but this test
-            # process's own, as a PostgreSQL that goes away would.
-            own = connection.connection.info.backend_pid if connection.connection else 0
+            # answering from them: end the servers' connections (by the name they carry),
+            # as a PostgreSQL that goes away would; never this test process's own.
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> %s AND pid <> pg_backend_pid()",
-                (name, own),
+                " WHERE datname = %s AND application_name = %s",
+                (name, SERVER_APPLICATION_NAME),
             )
             try:
                 yield

@@ -44,8 +44,7 @@ def on_postgresql() -> bool:
 def server_database_url() -> str:
     """This test's database, with a name on the server's connections so they can be
     counted apart from the test's own."""
-    url = database_url_for_the_server()
-    return f"{url}?application_name={SERVER_NAME}" if on_postgresql() else url
+    return database_url_for_the_server(SERVER_NAME)
 
 
 class ConnectionCounter:

@@ -63,6 +63,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
         permissions = [
             ("answer_hotline", "Can work the hotline dashboard and intake"),
             ("supervise", "Can use the supervisor pages"),
+            ("manage_staff", "Can unlock staff and reset their second factor"),
         ]
 
     @property

@@ -41,17 +41,20 @@ ROLE_LABELS = {
 # selectors import the constant.
 ANSWER_HOTLINE = "accounts.answer_hotline"
 SUPERVISE = "accounts.supervise"
+# Unlocking colleagues and resetting their second factor is the team leader's: the decision
+# makers see the supervision pages, but a lost phone is not theirs to vouch for.
+MANAGE_STAFF = "accounts.manage_staff"
 DECIDE_CASES = "cases.decide_case"
 USE_PARTNER_INBOX = "handover.use_partner_inbox"
 # Working on cases (intake, steps, assessment, handover) is what answering the hotline
 # allows; a name of its own so a separate permission later changes one line.
 WORK_CASES = ANSWER_HOTLINE
-PERMISSIONS = (ANSWER_HOTLINE, SUPERVISE, DECIDE_CASES, USE_PARTNER_INBOX)
+PERMISSIONS = (ANSWER_HOTLINE, SUPERVISE, MANAGE_STAFF, DECIDE_CASES, USE_PARTNER_INBOX)
 
 # The permissions each role holds.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATOR: [ANSWER_HOTLINE],
-    SUPERVISOR: [ANSWER_HOTLINE, SUPERVISE, DECIDE_CASES],
+    SUPERVISOR: [ANSWER_HOTLINE, SUPERVISE, MANAGE_STAFF, DECIDE_CASES],
     # The decision makers review the region's cases: the supervision pages (approvals,
     # open reports, acute alerts) and the case work of a senior member of staff.
     GEDRAGSWETENSCHAPPER: [ANSWER_HOTLINE, SUPERVISE, DECIDE_CASES],

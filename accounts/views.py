@@ -36,7 +36,7 @@ from accounts.forms import (
 )
 from accounts.middleware import otp_verified
 from accounts.models import BackupCodeDevice, User
-from accounts.roles import SUPERVISE
+from accounts.roles import MANAGE_STAFF
 from accounts.security import client_ip, log_refusal, permission_required
 
 
@@ -268,7 +268,7 @@ def _member_of_own_region(request: HttpRequest, user_id: int) -> User:
 
 
 @never_cache
-@permission_required(SUPERVISE)
+@permission_required(MANAGE_STAFF)
 @require_http_methods(["GET"])
 def staff_list(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
@@ -279,7 +279,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@permission_required(SUPERVISE)
+@permission_required(MANAGE_STAFF)
 @require_POST
 def staff_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     member = _member_of_own_region(request, user_id)
@@ -289,7 +289,7 @@ def staff_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @never_cache
-@permission_required(SUPERVISE)
+@permission_required(MANAGE_STAFF)
 @require_POST
 def staff_reset_authenticator(request: HttpRequest, user_id: int) -> HttpResponse:
     """A lost phone: remove the member's authenticator; they set up a new one at login."""

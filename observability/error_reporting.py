@@ -158,7 +158,7 @@ def start_error_reporting(
         environment=environment,
         release=release or None,
         integrations=[DjangoIntegration(transaction_style="url", middleware_spans=False)],
-        send_default_pii=False,
+        # send_default_pii stays at its default (off): no user, no IP, no cookies.
         include_local_variables=False,
         include_source_context=True,
         max_request_body_size="never",

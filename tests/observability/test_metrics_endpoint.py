@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.db import OperationalError
@@ -26,7 +27,7 @@ def metrics_token(settings):
     settings.METRICS_TOKEN = TOKEN
 
 
-def scrape(token: str | None = TOKEN, **headers: str):
+def scrape(token: str | None = TOKEN, **headers: Any):
     if token is not None:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return Client().get("/metrics", **headers)

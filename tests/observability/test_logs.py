@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import logging
 import uuid
@@ -10,6 +11,7 @@ import uuid
 import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
+from prometheus_client import REGISTRY
 
 from observability.logs import ip_fingerprint, logging_config
 from observability.request_id import REQUEST_ID_HEADER
@@ -118,7 +120,7 @@ def test_rate_limit_lines_carry_a_keyed_hash_of_the_address_never_the_address(se
     lines = [r.getMessage() for r in caplog.records if "rate limit" in r.getMessage()]
     assert lines
     assert all(address not in line and "2001:db8" not in line for line in lines)
-    assert any(ip_fingerprint(address) in line for line in lines)
+    assert any(ip_fingerprint(str(ipaddress.ip_address(address))) in line for line in lines)
 
 
 def test_an_address_fingerprint_is_stable_but_keyed(settings):
@@ -130,17 +132,22 @@ def test_an_address_fingerprint_is_stable_but_keyed(settings):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_socket_events_carry_a_request_id_of_their_own(operator, json_log, settings):
+async def test_socket_events_carry_a_request_id_of_their_own_and_are_counted(
+    operator, json_log, settings
+):
     settings.EVENTS_RELAY_INTERVAL_SECONDS = 0
     cookie = await database_sync_to_async(
         lambda: session_cookie(log_in_fully(Client(), operator))
     )()
+    sockets_before = REGISTRY.get_sample_value("vt_dashboard_sockets")
     socket, connected = await open_socket(cookie)
     assert connected
     await receive(socket)  # the snapshot
+    assert REGISTRY.get_sample_value("vt_dashboard_sockets") == sockets_before + 1
     await socket.send_json_to({"type": "nonsense"})
     await receive(socket)
     await socket.disconnect()
+    assert REGISTRY.get_sample_value("vt_dashboard_sockets") == sockets_before
     events = [line for line in json_log.parsed() if line.get("socket_event")]
     assert [line["socket_event"] for line in events] == ["connect", "receive", "disconnect"]
     ids = [line["request_id"] for line in events]

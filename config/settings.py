@@ -29,9 +29,6 @@ from config.env import (
 from observability.error_reporting import start_error_reporting
 from observability.logs import logging_config
 
-# Shorter than this is guessable by a scraper trying tokens.
-MIN_METRICS_TOKEN_LENGTH = 24
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DJANGO_ENV = env_str(
@@ -684,6 +681,8 @@ if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
+# Shorter than this is guessable by a scraper trying tokens.
+MIN_METRICS_TOKEN_LENGTH = 24
 METRICS_TOKEN = env_str(
     "METRICS_TOKEN",
     help_text="Bearer token Prometheus sends to /metrics; empty: /metrics answers 404",

@@ -139,7 +139,7 @@ async def test_socket_events_carry_a_request_id_of_their_own_and_are_counted(
     cookie = await database_sync_to_async(
         lambda: session_cookie(log_in_fully(Client(), operator))
     )()
-    sockets_before = REGISTRY.get_sample_value("vt_dashboard_sockets")
+    sockets_before = REGISTRY.get_sample_value("vt_dashboard_sockets") or 0.0
     socket, connected = await open_socket(cookie)
     assert connected
     await receive(socket)  # the snapshot

@@ -107,6 +107,8 @@ def test_daphnes_access_log_holds_no_query_string_and_no_raw_address(caplog):
     assert "VT-2026" not in caplog.text and "x=1" not in caplog.text
     assert "203.0.113.5" not in caplog.text
     assert ip_fingerprint("203.0.113.5") in caplog.text
+    # HTTP at DEBUG (Django's own access line has the request id), handshakes at INFO.
+    assert [r.levelname for r in caplog.records if r.name == "daphne.access"] == ["DEBUG", "INFO"]
 
 
 @pytest.mark.django_db

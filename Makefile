@@ -51,7 +51,7 @@ run: install
 	@echo "  health:       http://$(HOST):$(PORT)/healthz   readiness: http://$(HOST):$(PORT)/readyz"
 	@echo "Stop with Ctrl-C."
 	@if [ -n "$(SIMULATE)" ]; then (sleep 3; $(BIN)/python manage.py simulate_calls --calls $(SIMULATE) --rate 0.2 --patience 300 --talk 30 --url http://$(HOST):$(PORT)) & fi
-	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(BIN)/python -m observability.serve -b $(HOST) -p $(PORT) config.asgi:application
 
 test: install
 	$(BIN)/python -m pytest

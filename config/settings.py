@@ -26,6 +26,8 @@ from config.env import (
     parse_database_url,
     read_secrets,
 )
+from observability.error_reporting import start_error_reporting
+from observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -156,9 +158,16 @@ INSTALLED_APPS = [
     "dashboard",
     "supervision",
     "demo",
+    "observability",
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id, and the access line
+    # and webhook latency cover the whole request.
+    "observability.request_id.RequestIdMiddleware",
+    # /metrics, before sessions and the login: it answers a scraper while the database
+    # is down, and before SecurityMiddleware: a scraper inside the network uses http.
+    "observability.endpoint.MetricsEndpointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security_headers.SecurityHeadersMiddleware",
     # Before sessions and auth: Twilio's fallback URL must answer without the database.
@@ -660,22 +669,40 @@ BENCHMARK_MODE = env_bool(
 if PRODUCTION and BENCHMARK_MODE:
     raise ImproperlyConfigured("BENCHMARK_MODE must be off when DJANGO_ENV=production.")
 
-# --- logging: no personal data, ever ----------------------------------------------
+# --- logging, metrics and error reports (observability/): no personal data, ever -------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO", help_text="DEBUG, INFO, WARNING or ERROR")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "daphne": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-    },
-}
+LOG_FORMAT = env_str(
+    "LOG_FORMAT",
+    "json" if PRODUCTION else "plain",
+    help_text="json (one object a line, the default in production) or plain (make run)",
+).strip()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# Shorter than this is guessable by a scraper trying tokens.
+MIN_METRICS_TOKEN_LENGTH = 24
+METRICS_TOKEN = env_str(
+    "METRICS_TOKEN",
+    help_text="Bearer token Prometheus sends to /metrics; empty: /metrics answers 404",
+).strip()
+if METRICS_TOKEN and len(METRICS_TOKEN) < MIN_METRICS_TOKEN_LENGTH:
+    raise ImproperlyConfigured(
+        f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+# What /metrics reads from the database at scrape time: one function per owning app.
+OBSERVABILITY_DATABASE_READINGS = [
+    "hotline.metrics.call_queue_readings",
+    "events.metrics.outbox_readings",
+    "outgoing_mail.metrics.outgoing_mail_readings",
+]
+
+SENTRY_DSN = env_str(
+    "SENTRY_DSN",
+    help_text="DSN of a Sentry-compatible server for error reports (scrubbed of personal "
+    "data); empty sends none",
+).strip()
+if SENTRY_DSN:
+    start_error_reporting(dsn=SENTRY_DSN, environment=DJANGO_ENV)

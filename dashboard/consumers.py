@@ -10,7 +10,9 @@ an operator's socket.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from importlib import import_module
 from typing import Any, cast
 
@@ -30,6 +32,10 @@ from dashboard.views import dashboard_region, dashboard_since, dashboard_snapsho
 from events.catalogue import Audience, audiences_of, kind_reaches
 from events.relay import relay_start_in_background
 from events.services import group_for_region
+from observability import metrics
+from observability.request_id import new_request_id, request_id_bound
+
+logger = logging.getLogger(__name__)
 
 # Close code for "your session ended": the page reloads and lands on the login page.
 CLOSE_SESSION_ENDED = 4401
@@ -126,26 +132,56 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     # How often an open socket re-checks its session (logout, idle limit, role removed).
     session_check_seconds = 30.0
 
+    # Each event (connect, receive, disconnect) gets a request id of its own, like an HTTP
+    # request, on every line logged while it runs; `socket` ties the events of one socket.
+    @contextmanager
+    def _socket_event(self, event: str) -> Iterator[None]:
+        if not hasattr(self, "socket_id"):
+            self.socket_id = new_request_id()[:12]
+        with request_id_bound(new_request_id()):
+            logger.info(
+                "dashboard socket %s: socket=%s",
+                event,
+                self.socket_id,
+                extra={"socket": self.socket_id, "socket_event": event},
+            )
+            yield
+
     async def connect(self) -> None:
         self._watch: asyncio.Task | None = None
+        self._counted = False
         self.audiences: frozenset[Audience] = frozenset()
+        with self._socket_event("connect"):
+            admitted = await self._connect()
+        if admitted:
+            # Outside the event's id: the relay serves every socket of this process.
+            relay_start_in_background()
+
+    async def _connect(self) -> bool:
         reason, groups, audiences = await database_sync_to_async(_admit)(self.scope)
         if reason:
             # Before accept: the handshake is refused (HTTP 403) and nothing is sent.
             await self.close()
-            return
+            return False
         self.audiences = audiences
         self.groups = groups
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        metrics.dashboard_socket_opened()
+        self._counted = True
         await self.send_json(await self._snapshot())
-        relay_start_in_background()
         self._watch = asyncio.create_task(self._watch_session())
+        return True
 
     async def disconnect(self, code: int) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
+        with self._socket_event("disconnect"):
+            watch = getattr(self, "_watch", None)
+            if watch is not None:
+                watch.cancel()
+            if getattr(self, "_counted", False):
+                metrics.dashboard_socket_closed()
+                self._counted = False
 
     @property
     def staff(self) -> User:
@@ -167,6 +203,10 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             self.audiences = await database_sync_to_async(_audiences_now)(user_id)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        with self._socket_event("receive"):
+            await self._receive(content)
+
+    async def _receive(self, content: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "since":
             seq = content.get("seq")

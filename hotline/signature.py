@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from hotline.webhook_input import webhook_input_problem
+from observability.access import observed_as_webhook
 
 security_log = logging.getLogger("veiligthuis.security")
 
@@ -66,7 +67,8 @@ def _signed_webhook(
             return HttpResponseBadRequest(problem, content_type="text/plain")
         return view(request, *args, **kwargs)
 
-    return csrf_exempt(never_cache(require_POST(wrapped)))
+    # Its latency (refusals included) goes into /metrics under its URL name.
+    return observed_as_webhook(csrf_exempt(never_cache(require_POST(wrapped))))
 
 
 def twilio_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -43,6 +43,7 @@ from melden.forms import (
     StepForm,
 )
 from melden.models import OnlineReportDraft
+from observability.logs import ip_fingerprint
 from outgoing_mail import sending as outbox
 from outgoing_mail.models import OutgoingEmail
 
@@ -255,7 +256,10 @@ def rate_limited(request: HttpRequest, kind: str) -> bool:
         return False
     if count > limit:
         security_log.warning(
-            "online report rate limit: kind=%s ip=%s count=%s", kind, client_ip(request), count
+            "online report rate limit: kind=%s ip=%s count=%s",
+            kind,
+            ip_fingerprint(client_ip(request)),
+            count,
         )
         return True
     return False
@@ -263,7 +267,9 @@ def rate_limited(request: HttpRequest, kind: str) -> bool:
 
 def log_honeypot(request: HttpRequest, number: int) -> None:
     security_log.warning(
-        "online report honeypot filled: step=%s ip=%s (nothing saved)", number, client_ip(request)
+        "online report honeypot filled: step=%s ip=%s (nothing saved)",
+        number,
+        ip_fingerprint(client_ip(request)),
     )
 
 

@@ -19,6 +19,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from observability.logs import ip_fingerprint
+
 security_log = logging.getLogger("veiligthuis.security")
 
 _WINDOW_SECONDS = 60
@@ -55,7 +57,7 @@ def stranger_line_allowed(ip: str, *, now: float | None = None) -> bool:
         if before > limit + 1:
             security_log.warning(
                 "refusals not logged: ip=%s count=%s in the minute before (limit %s a minute)",
-                address,
+                ip_fingerprint(ip),
                 before - limit - 1,
                 limit,
             )
@@ -65,7 +67,7 @@ def stranger_line_allowed(ip: str, *, now: float | None = None) -> bool:
         security_log.warning(
             "refusals not logged: ip=%s sent more than %s refused requests this minute; "
             "the rest of this minute is counted, not logged",
-            address,
+            ip_fingerprint(ip),
             limit,
         )
     return False

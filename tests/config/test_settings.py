@@ -214,3 +214,22 @@ def test_development_generates_an_access_log_keyring(tmp_path):
     assert result.returncode == 0, result.stderr
     keyring = json.loads(secrets_file.read_text())["ACCESS_LOG_KEYS"]
     assert keyring.startswith("dev1:") and is_development_value(keyring)
+
+
+def test_production_logs_json_and_refuses_an_unknown_log_format():
+    show = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.LOG_FORMAT, s.LOGGING['handlers']['console']['formatter'])"
+    )
+    result = run_python(show, production_environment())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["json", "json"]
+    result = run_python(show, production_environment(LOG_FORMAT="xml"))
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be json or plain" in result.stderr
+
+
+def test_a_short_metrics_token_stops_startup_and_says_why():
+    result = run_python(SHOW_SETTINGS, production_environment(METRICS_TOKEN="secret"))
+    assert result.returncode != 0
+    assert "METRICS_TOKEN must be at least 24 characters" in result.stderr

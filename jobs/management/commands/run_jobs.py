@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from jobs.schedule import SCHEDULE, Job
+from observability.metrics import job_failed
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +27,17 @@ def run_job(job: Job) -> bool:
             logger.info("job %s: work left for its next round", job.command)
             return True
         logger.warning("job %s failed: %s", job.command, type(error).__name__)
+        job_failed(job.command)
         return False
     except SystemExit as exit_:
-        return exit_.code in (0, None)
+        if exit_.code in (0, None):
+            return True
+        logger.warning("job %s failed: exit status %s", job.command, exit_.code)
+        job_failed(job.command)
+        return False
     except Exception as error:
         logger.warning("job %s failed: %s", job.command, type(error).__name__)
+        job_failed(job.command)
         return False
     return True
 

@@ -22,6 +22,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_secret,
     env_str,
     parse_database_url,
     read_secrets,
@@ -207,7 +208,14 @@ TEMPLATES = [
 
 DATABASE_URL = env_str(
     "DATABASE_URL",
-    help_text="postgres://user:password@host:5432/name; empty runs on SQLite (development only)",
+    help_text="postgres://user:password@host:5432/name (a password in it URL-encoded: "
+    "%40 for @); empty runs on SQLite (development only)",
+)
+# The password apart from the URL, as it is: no URL-encoding to get wrong, and it can come
+# from a Docker secret (DATABASE_PASSWORD_FILE). It wins over a password in DATABASE_URL.
+DATABASE_PASSWORD = env_secret(
+    "DATABASE_PASSWORD",
+    help_text="The PostgreSQL password, as it is (not URL-encoded); overrides one in DATABASE_URL",
 )
 # Daphne runs every sync view in a thread of its own, with no cap on the threads: a
 # connection per thread (persistent or not) is a connection per request in flight, and
@@ -251,6 +259,8 @@ if os.environ.get("DATABASE_CONN_MAX_AGE", "").strip() not in {"", "0"}:
     )
 if DATABASE_URL:
     DATABASES = {"default": parse_database_url(DATABASE_URL)}
+    if DATABASE_PASSWORD:
+        DATABASES["default"]["PASSWORD"] = DATABASE_PASSWORD
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         # With a pool this checks a connection as it is handed out (psycopg_pool's
@@ -523,7 +533,7 @@ EMAIL_HOST = env_str(
 )
 EMAIL_PORT = env_int("EMAIL_PORT", 587, help_text="SMTP port")
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", help_text="SMTP user name")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", help_text="SMTP password")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", help_text="SMTP password")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True, help_text="SMTP with STARTTLS")
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL",
@@ -597,7 +607,7 @@ TWILIO_ACCOUNT_SID = env_str(
 TWILIO_API_KEY_SID = env_str(
     "TWILIO_API_KEY_SID", help_text="Twilio API key SID (SK...) for REST calls and softphone tokens"
 )
-TWILIO_API_KEY_SECRET = env_str(
+TWILIO_API_KEY_SECRET = env_secret(
     "TWILIO_API_KEY_SECRET", help_text="The secret of TWILIO_API_KEY_SID"
 )
 TWILIO_TWIML_APP_SID = env_str(

@@ -27,6 +27,7 @@ from config.env import (
     parse_database_url,
     read_secrets,
 )
+from config.security_headers import add_static_file_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -406,13 +407,52 @@ if _public.scheme == "https":
 # --- static files ----------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(
+    env_str(
+        "STATIC_ROOT",
+        str(BASE_DIR / "var" / "static"),
+        help_text="Where `manage.py collectstatic` puts the static files (the Docker image: "
+        "/app/var/static, collected at build)",
+    )
+)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 SERVE_STATIC = env_bool(
     "SERVE_STATIC",
     True,
-    help_text="Let Daphne serve /static/ itself; turn off when the proxy serves STATIC_ROOT",
+    help_text="Let Daphne serve /static/ itself (ServeStatic); turn off when the proxy "
+    "serves STATIC_ROOT",
 )
+STATIC_FILES_COLLECTED = env_bool(
+    "STATIC_FILES_COLLECTED",
+    PRODUCTION,
+    help_text="Serve what `manage.py collectstatic` gathered in STATIC_ROOT, under "
+    "content-hashed names cached for a year (the Docker image collects at build); off "
+    "serves the source folders as they are, with no collectstatic (make run, tests)",
+)
+if STATIC_FILES_COLLECTED:
+    # quick_exit.3f2a….js: a changed file gets a new name, so browsers and proxies may
+    # keep each one for good (Cache-Control: immutable), and a deploy never mixes old
+    # scripts with new pages. Compressed copies (.gz, .br) are made at collectstatic.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
+    }
+    SERVESTATIC_USE_FINDERS = False
+    SERVESTATIC_AUTOREFRESH = False
+else:
+    # Development and tests: straight from the source folders, looked up per request, so
+    # an edited script shows at the next reload and nothing needs collecting first.
+    SERVESTATIC_USE_FINDERS = True
+    SERVESTATIC_AUTOREFRESH = True
+    SERVESTATIC_MAX_AGE = 0
+# Static files answer before the middleware (no session, no database): they carry the
+# security headers of a page all the same.
+SERVESTATIC_ADD_HEADERS_FUNCTION = add_static_file_headers
+# Our pages are the only ones that load these files: no cross-origin grant.
+SERVESTATIC_ALLOW_ALL_ORIGINS = False
+if SERVE_STATIC:
+    # First: a static file is answered before any middleware that needs the database.
+    MIDDLEWARE.insert(0, "config.static_files.StaticFilesMiddleware")
 
 # --- language and time -----------------------------------------------------------
 

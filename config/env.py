@@ -66,12 +66,13 @@ def env_list(name: str, default: str = "", *, help_text: str = "") -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_secret(name: str, *, help_text: str = "") -> str:
+def env_secret(name: str, *, help_text: str = "", allow_empty: bool = False) -> str:
     """A secret from NAME, or read from the file that NAME_FILE names.
 
     Docker secrets (and Kubernetes, systemd credentials) hand a secret over as a file, so
     it never shows in `docker inspect`, the process environment or a crash dump of it.
-    Errors name the variable and the path, never the value.
+    Errors name the variable and the path, never the value. `allow_empty`: an empty file
+    means "none" (an SMTP server without login), not a mistake.
     """
     _remember(name, help_text)
     file_variable = f"{name}_FILE"
@@ -102,7 +103,7 @@ def env_secret(name: str, *, help_text: str = "") -> str:
         ) from None
     # Editors and `echo` end a file with a newline that is no part of the secret.
     value = value.rstrip("\r\n")
-    if not value.strip():
+    if not value.strip() and not allow_empty:
         raise ImproperlyConfigured(f"{file_variable} names {path}, which is empty.")
     return value
 

@@ -573,7 +573,9 @@ EMAIL_HOST = env_str(
 )
 EMAIL_PORT = env_int("EMAIL_PORT", 587, help_text="SMTP port")
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", help_text="SMTP user name")
-EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", help_text="SMTP password")
+EMAIL_HOST_PASSWORD = env_secret(
+    "EMAIL_HOST_PASSWORD", help_text="SMTP password (empty: no login)", allow_empty=True
+)
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True, help_text="SMTP with STARTTLS")
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL",
@@ -648,7 +650,7 @@ TWILIO_API_KEY_SID = env_str(
     "TWILIO_API_KEY_SID", help_text="Twilio API key SID (SK...) for REST calls and softphone tokens"
 )
 TWILIO_API_KEY_SECRET = env_secret(
-    "TWILIO_API_KEY_SECRET", help_text="The secret of TWILIO_API_KEY_SID"
+    "TWILIO_API_KEY_SECRET", help_text="The secret of TWILIO_API_KEY_SID", allow_empty=True
 )
 TWILIO_TWIML_APP_SID = env_str(
     "TWILIO_TWIML_APP_SID", help_text="TwiML app SID (AP...) the operators' softphone uses"

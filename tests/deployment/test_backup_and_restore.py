@@ -120,7 +120,9 @@ def _files(directory: Path) -> list[tuple[str, Path]]:
 
 def test_pg_dump_on_this_machine_matches_the_servers_major_version():
     dump = run("pg_dump", "--version")
-    client_major = re.search(r"(\d+)\.\d+", dump.stdout).group(1)
+    version = re.search(r"(\d+)\.\d+", dump.stdout)
+    assert version is not None, dump.stdout
+    client_major = version.group(1)
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version_num")
         server_major = str(int(cursor.fetchone()[0]) // 10000)

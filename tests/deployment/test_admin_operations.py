@@ -4,19 +4,22 @@ superusers and for admin staff who supervise (the keys: superusers only)."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
+from accounts.models import User
 from events.models import OutboxEvent
 from handover.models import PartnerOrganisation
 from handover.services import partner_api_key_issue
 from outgoing_mail.models import OutgoingEmail
-from tests.conftest import log_in_fully, make_staff
+from tests.conftest import PASSWORD, log_in_fully, make_staff
 from tests.handover.test_partner_api import PartnerSystem
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +189,27 @@ def test_staff_outside_the_admin_are_sent_to_its_login(supervisor_client, mail):
     response = supervisor_client.get(reverse("admin:outgoing_mail_outgoingemail_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_first_superuser_is_made_with_createstaff_and_opens_the_admin_with_2fa(mail):
+    call_command(
+        "createstaff",
+        "--role",
+        "supervisor",
+        "--username",
+        "beheer",
+        "--admin",
+        "superuser",
+        "--no-qr",
+        stdout=io.StringIO(),
+    )
+    user = User.objects.get(username="beheer")
+    assert user.is_staff and user.is_superuser
+    # Without the second factor the admin stays shut.
+    half = Client()
+    half.force_login(user)
+    assert half.get(reverse("admin:outgoing_mail_outgoingemail_changelist")).status_code == 302
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    full = log_in_fully(Client(), user)
+    assert full.get(reverse("admin:handover_partnerorganisation_changelist")).status_code == 200

@@ -12,20 +12,13 @@ django_http_application = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 
-from config.security_headers import StaticFilesWithHeaders  # noqa: E402
 from config.websocket_urls import websocket_urlpatterns  # noqa: E402
 
-http_application = (
-    StaticFilesWithHeaders(django_http_application)
-    if settings.SERVE_STATIC
-    else django_http_application
-)
-
+# Static files (SERVE_STATIC) are ServeStatic's middleware, first in MIDDLEWARE.
 application = ProtocolTypeRouter(
     {
-        "http": http_application,
+        "http": django_http_application,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -66,6 +66,48 @@ def env_list(name: str, default: str = "", *, help_text: str = "") -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_secret(name: str, *, help_text: str = "", allow_empty: bool = False) -> str:
+    """A secret from NAME, or read from the file that NAME_FILE names.
+
+    Docker secrets (and Kubernetes, systemd credentials) hand a secret over as a file, so
+    it never shows in `docker inspect`, the process environment or a crash dump of it.
+    Errors name the variable and the path, never the value. `allow_empty`: an empty file
+    means "none" (an SMTP server without login), not a mistake.
+    """
+    _remember(name, help_text)
+    file_variable = f"{name}_FILE"
+    _remember(file_variable, f"A file that holds {name} (e.g. /run/secrets/...), instead of {name}")
+    path = os.environ.get(file_variable, "").strip()
+    if not path:
+        return os.environ.get(name, "")
+    if os.environ.get(name, "").strip():
+        raise ImproperlyConfigured(
+            f"Both {name} and {file_variable} are set: set only one of them."
+        )
+    try:
+        value = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ImproperlyConfigured(f"{file_variable} names {path}, which does not exist.") from None
+    except PermissionError:
+        raise ImproperlyConfigured(
+            f"{file_variable} names {path}, which this process (user id {os.getuid()}) "
+            "may not read."
+        ) from None
+    except UnicodeDecodeError:
+        raise ImproperlyConfigured(
+            f"{file_variable} names {path}, which is not UTF-8 text."
+        ) from None
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"{file_variable} names {path}, which cannot be read ({error.strerror})."
+        ) from None
+    # Editors and `echo` end a file with a newline that is no part of the secret.
+    value = value.rstrip("\r\n")
+    if not value.strip() and not allow_empty:
+        raise ImproperlyConfigured(f"{file_variable} names {path}, which is empty.")
+    return value
+
+
 # --- secrets -------------------------------------------------------------------
 
 
@@ -141,7 +183,7 @@ def read_secrets(
     """Return every secret; in production refuse a missing or development value, by name."""
     values: dict[str, str] = {}
     for spec in specs:
-        values[spec.name] = env_str(spec.name, help_text=spec.help_text).strip()
+        values[spec.name] = env_secret(spec.name, help_text=spec.help_text).strip()
     for spec in specs:
         if spec.kind == "key" and values[spec.name]:
             _check_keys(spec.name, values[spec.name])
@@ -152,7 +194,8 @@ def read_secrets(
             value = values[spec.name]
             if not value:
                 raise ImproperlyConfigured(
-                    f"{spec.name} is not set. DJANGO_ENV=production needs it: {spec.help_text}"
+                    f"{spec.name} is not set (nor {spec.name}_FILE). DJANGO_ENV=production "
+                    f"needs it: {spec.help_text}"
                 )
             if is_development_value(value):
                 raise ImproperlyConfigured(

@@ -22,12 +22,14 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_secret,
     env_str,
     parse_database_url,
     read_secrets,
 )
 from observability.error_reporting import start_error_reporting
 from observability.logs import logging_config
+from config.security_headers import add_static_file_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -216,7 +218,14 @@ TEMPLATES = [
 
 DATABASE_URL = env_str(
     "DATABASE_URL",
-    help_text="postgres://user:password@host:5432/name; empty runs on SQLite (development only)",
+    help_text="postgres://user:password@host:5432/name (a password in it URL-encoded: "
+    "%40 for @); empty runs on SQLite (development only)",
+)
+# The password apart from the URL, as it is: no URL-encoding to get wrong, and it can come
+# from a Docker secret (DATABASE_PASSWORD_FILE). It wins over a password in DATABASE_URL.
+DATABASE_PASSWORD = env_secret(
+    "DATABASE_PASSWORD",
+    help_text="The PostgreSQL password, as it is (not URL-encoded); overrides one in DATABASE_URL",
 )
 # Daphne runs every sync view in a thread of its own, with no cap on the threads: a
 # connection per thread (persistent or not) is a connection per request in flight, and
@@ -260,6 +269,8 @@ if os.environ.get("DATABASE_CONN_MAX_AGE", "").strip() not in {"", "0"}:
     )
 if DATABASE_URL:
     DATABASES = {"default": parse_database_url(DATABASE_URL)}
+    if DATABASE_PASSWORD:
+        DATABASES["default"]["PASSWORD"] = DATABASE_PASSWORD
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         # With a pool this checks a connection as it is handed out (psycopg_pool's
@@ -405,13 +416,52 @@ if _public.scheme == "https":
 # --- static files ----------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(
+    env_str(
+        "STATIC_ROOT",
+        str(BASE_DIR / "var" / "static"),
+        help_text="Where `manage.py collectstatic` puts the static files (the Docker image: "
+        "/app/var/static, collected at build)",
+    )
+)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 SERVE_STATIC = env_bool(
     "SERVE_STATIC",
     True,
-    help_text="Let Daphne serve /static/ itself; turn off when the proxy serves STATIC_ROOT",
+    help_text="Let Daphne serve /static/ itself (ServeStatic); turn off when the proxy "
+    "serves STATIC_ROOT",
 )
+STATIC_FILES_COLLECTED = env_bool(
+    "STATIC_FILES_COLLECTED",
+    PRODUCTION,
+    help_text="Serve what `manage.py collectstatic` gathered in STATIC_ROOT, under "
+    "content-hashed names cached for a year (the Docker image collects at build); off "
+    "serves the source folders as they are, with no collectstatic (make run, tests)",
+)
+if STATIC_FILES_COLLECTED:
+    # quick_exit.3f2a….js: a changed file gets a new name, so browsers and proxies may
+    # keep each one for good (Cache-Control: immutable), and a deploy never mixes old
+    # scripts with new pages. Compressed copies (.gz, .br) are made at collectstatic.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
+    }
+    SERVESTATIC_USE_FINDERS = False
+    SERVESTATIC_AUTOREFRESH = False
+else:
+    # Development and tests: straight from the source folders, looked up per request, so
+    # an edited script shows at the next reload and nothing needs collecting first.
+    SERVESTATIC_USE_FINDERS = True
+    SERVESTATIC_AUTOREFRESH = True
+    SERVESTATIC_MAX_AGE = 0
+# Static files answer before the middleware (no session, no database): they carry the
+# security headers of a page all the same.
+SERVESTATIC_ADD_HEADERS_FUNCTION = add_static_file_headers
+# Our pages are the only ones that load these files: no cross-origin grant.
+SERVESTATIC_ALLOW_ALL_ORIGINS = False
+if SERVE_STATIC:
+    # First: a static file is answered before any middleware that needs the database.
+    MIDDLEWARE.insert(0, "config.static_files.StaticFilesMiddleware")
 
 # --- language and time -----------------------------------------------------------
 
@@ -532,7 +582,9 @@ EMAIL_HOST = env_str(
 )
 EMAIL_PORT = env_int("EMAIL_PORT", 587, help_text="SMTP port")
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", help_text="SMTP user name")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", help_text="SMTP password")
+EMAIL_HOST_PASSWORD = env_secret(
+    "EMAIL_HOST_PASSWORD", help_text="SMTP password (empty: no login)", allow_empty=True
+)
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True, help_text="SMTP with STARTTLS")
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL",
@@ -606,8 +658,8 @@ TWILIO_ACCOUNT_SID = env_str(
 TWILIO_API_KEY_SID = env_str(
     "TWILIO_API_KEY_SID", help_text="Twilio API key SID (SK...) for REST calls and softphone tokens"
 )
-TWILIO_API_KEY_SECRET = env_str(
-    "TWILIO_API_KEY_SECRET", help_text="The secret of TWILIO_API_KEY_SID"
+TWILIO_API_KEY_SECRET = env_secret(
+    "TWILIO_API_KEY_SECRET", help_text="The secret of TWILIO_API_KEY_SID", allow_empty=True
 )
 TWILIO_TWIML_APP_SID = env_str(
     "TWILIO_TWIML_APP_SID", help_text="TwiML app SID (AP...) the operators' softphone uses"
@@ -683,9 +735,10 @@ LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # Shorter than this is guessable by a scraper trying tokens.
 MIN_METRICS_TOKEN_LENGTH = 24
-METRICS_TOKEN = env_str(
+METRICS_TOKEN = env_secret(
     "METRICS_TOKEN",
     help_text="Bearer token Prometheus sends to /metrics; empty: /metrics answers 404",
+    allow_empty=True,
 ).strip()
 if METRICS_TOKEN and len(METRICS_TOKEN) < MIN_METRICS_TOKEN_LENGTH:
     raise ImproperlyConfigured(

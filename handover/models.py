@@ -52,6 +52,9 @@ class PartnerOrganisation(models.Model):
     active = models.BooleanField(_("actief"), default=True)
     api_key_id = models.CharField(max_length=40, blank=True, default="")
     api_secret = EncryptedCharField(max_length=100, blank=True, default="")
+    # For whoever reviews the keys: a key never used, or unused for months, should go.
+    api_key_issued_at = models.DateTimeField(null=True, blank=True)
+    api_key_last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "routing_partnerorganisation"

@@ -124,7 +124,11 @@ def partner_api_key_issue(*, organisation: PartnerOrganisation) -> tuple[str, st
     secret = secrets.token_urlsafe(32)
     organisation.api_key_id = key_id
     organisation.api_secret = secret
-    organisation.save(update_fields=["api_key_id", "api_secret"])
+    organisation.api_key_issued_at = timezone.now()
+    organisation.api_key_last_used_at = None
+    organisation.save(
+        update_fields=["api_key_id", "api_secret", "api_key_issued_at", "api_key_last_used_at"]
+    )
     return key_id, secret
 
 

@@ -27,6 +27,7 @@ from handover.models import ApiNonce, PartnerOrganisation
 
 MAX_SKEW_SECONDS = 300
 NONCE_TTL = datetime.timedelta(seconds=2 * MAX_SKEW_SECONDS + 60)
+KEY_USE_RECORDED_EVERY = datetime.timedelta(minutes=1)
 
 # What each header may hold, matched in full (ASCII only: "²" is a digit to str.isdigit
 # and 5,000 digits are more than int() reads). Odd input is a 400, never a 500.
@@ -121,4 +122,8 @@ def verify_request(
             )
     except IntegrityError:
         raise SignatureRefused("replayed nonce", organisation) from None
+    # At most one write a minute per key: enough to tell a key in use from a forgotten one.
+    PartnerOrganisation.objects.filter(pk=organisation.pk).exclude(
+        api_key_last_used_at__gt=now - KEY_USE_RECORDED_EVERY
+    ).update(api_key_last_used_at=now)
     return organisation

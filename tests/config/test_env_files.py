@@ -39,7 +39,7 @@ def test_every_variable_in_env_example_is_explained_by_a_comment():
 
 def test_compose_has_its_services():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert set(compose["services"]) == {"postgres", "redis", "migrate", "web", "worker"}
+    assert set(compose["services"]) == {"postgres", "redis", "migrate", "web", "proxy", "worker"}
     assert compose["services"]["worker"]["command"][-2:] == ["run_jobs", "--loop"]
     # Daphne through observability.serve: its access log without query strings.
     assert compose["services"]["web"]["command"][:3] == ["python", "-m", "observability.serve"]
@@ -56,5 +56,5 @@ def test_every_variable_compose_gives_the_app_is_one_the_settings_read():
         unknown = set(environment) - set(VARIABLES)
         assert not unknown, f"{service} sets variables the settings never read: {unknown}"
         assert environment["DJANGO_ENV"] == "production"
-        for required in ("DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "PUBLIC_BASE_URL"):
+        for required in ("DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY_FILE", "PUBLIC_BASE_URL"):
             assert required in environment

@@ -30,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument("--team", default="", help="team name (created if new)")
         parser.add_argument("--email", default="")
         parser.add_argument("--no-qr", action="store_true", help="print only the otpauth URI")
+        parser.add_argument(
+            "--admin",
+            choices=["staff", "superuser"],
+            help="also open the admin (/admin/, with the same 2FA): staff sees what the role "
+            "allows there (a supervisor: mail queue and event outbox), superuser everything",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -41,10 +47,17 @@ class Command(BaseCommand):
                     email=options["email"],
                     by="createstaff command",
                 )
+                if options["admin"]:
+                    created.user.is_staff = True
+                    created.user.is_superuser = options["admin"] == "superuser"
+                    created.user.save(update_fields=["is_staff", "is_superuser"])
         except (StaffError, ValueError) as error:
             raise CommandError(str(error)) from None
         uri = created.device.config_url
-        self.stdout.write(self.style.SUCCESS(f"Created {options['role']} {options['username']}."))
+        admin = f" with admin access ({options['admin']})" if options["admin"] else ""
+        self.stdout.write(
+            self.style.SUCCESS(f"Created {options['role']} {options['username']}{admin}.")
+        )
         self.stdout.write(f"Password (shown once, change after first login): {created.password}")
         self.stdout.write(f"Authenticator (otpauth URI): {uri}")
         if not options["no_qr"]:

@@ -27,9 +27,9 @@ from config.env import (
     parse_database_url,
     read_secrets,
 )
+from config.security_headers import add_static_file_headers
 from observability.error_reporting import start_error_reporting
 from observability.logs import logging_config
-from config.security_headers import add_static_file_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

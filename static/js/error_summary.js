@@ -17,7 +17,11 @@ function labelOf(field) {
 }
 
 if (summary) {
-  summary.focus();
+  // Autofocus usually got there first; never take focus back from someone already moving
+  // on (this module may run after the first key presses on a slow machine).
+  if (!document.activeElement || document.activeElement === document.body) {
+    summary.focus();
+  }
   for (const link of document.querySelectorAll("[data-error-summary] a[href^='#']")) {
     link.addEventListener("click", (event) => {
       const field = document.getElementById(decodeURIComponent(link.hash.slice(1)));

@@ -28,8 +28,8 @@ def serious_violations(page, state: str) -> list[str]:
 def focused_description(page) -> str:
     """What has focus: its id, or else its accessible text (for the assertion messages)."""
     return page.evaluate(
-        """() => { const e = document.activeElement;
-            return e ? (e.id || e.getAttribute('name') || e.textContent.trim().slice(0, 60)) : ''; }"""
+        """() => { const e = document.activeElement; if (!e) return '';
+            return e.id || e.getAttribute('name') || e.textContent.trim().slice(0, 60); }"""
     )
 
 
@@ -41,4 +41,6 @@ def tab_to(page, selector: str, *, backwards: bool = False, limit: int = 250) ->
         if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
             return
         page.keyboard.press(key)
-    raise AssertionError(f"{selector} is not reachable with {key} (stuck at {focused_description(page)})")
+    raise AssertionError(
+        f"{selector} is not reachable with {key} (stuck at {focused_description(page)})"
+    )

@@ -3,7 +3,7 @@ keyboard helpers of the accessibility and keyboard-only tests."""
 
 from __future__ import annotations
 
-from axe_playwright_python.sync_playwright import Axe
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # no py.typed
 
 AXE = Axe()
 BLOCKING_IMPACTS = ("serious", "critical")

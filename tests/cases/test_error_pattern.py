@@ -90,7 +90,7 @@ def test_the_summary_lists_form_wide_and_hidden_field_errors_without_a_link():
     items = summary_items(Small(data={"version": "x", "name": ""}))
     texts = {item.text: item.href for item in items}
     assert texts["Iemand anders heeft dit net gewijzigd."] == ""
-    assert [text for text, href in texts.items() if href == "#id_name"][0].startswith("Name: ")
+    assert next(text for text, href in texts.items() if href == "#id_name").startswith("Name: ")
     assert any(href == "" and text.startswith("Version: ") for text, href in texts.items())
 
 

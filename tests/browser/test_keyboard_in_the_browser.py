@@ -108,3 +108,88 @@ def fill_steps_one_to_five(page, base) -> None:
     page.get_by_label(re.compile("Ja, dat mag")).check()
     page.get_by_role("button", name="Volgende").click()
     expect(page.get_by_text("Stap 6 van 6")).to_be_visible()
+
+
+def press_in(page, selector: str, *keys: str) -> None:
+    """Tab to the element, then press the keys there (Space ticks, an arrow moves within a
+    radio group or a closed select, as a keyboard user does)."""
+    tab_to(page, selector)
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def type_in(page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def test_an_operator_completes_an_intake_with_the_keyboard_only(live_server, page, operator):
+    from cases.models import Case
+
+    log_in(page, live_server.url, operator)
+    page.goto(f"{live_server.url}/cases/new/")
+    press_in(page, "#id_contact-role_0", "Space")  # Slachtoffer
+    expect(page.locator("#id_contact-role_0")).to_be_checked()
+    press_in(page, "#id_contact-safe_to_talk", "ArrowDown")  # Ja
+    press_in(page, "#id_contact-other_person_nearby", "ArrowDown", "ArrowDown")  # Nee
+    press_in(page, "#id_contact-children_present", "ArrowDown")  # Ja
+    type_in(page, "#id_contact-name", "Sanne")
+    type_in(page, "#id_contact-phone", "0612345678")
+    # Advies is chosen; the arrow moves the choice to Melding.
+    press_in(page, "#id_case-case_type_0", "ArrowDown")
+    expect(page.locator("#id_case-case_type_1")).to_be_checked()
+    press_in(page, "#id_case-violence_forms_0", "Space")
+    type_in(page, "#id_case-account", "Hij slaat haar als hij drinkt.")
+    # Shift+Tab goes back as well: the name field is still reachable from here.
+    tab_to(page, "#id_contact-name", backwards=True)
+    press_in(page, "button.primary[type=submit]", "Enter")
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    case = Case.objects.get()
+    assert case.case_type == "report"
+    assert case.contacts.get().name == "Sanne"
+
+
+def test_a_professional_files_an_online_report_with_the_keyboard_only(live_server, page):
+    base = live_server.url
+    page.goto(f"{base}/melden/")
+    press_in(page, "a[href$='/melden/stap/1/']", "Enter")
+    expect(page.get_by_text("Stap 1 van 6")).to_be_visible()
+    press_in(page, "#id_acute_0", "ArrowDown")  # Nee
+    expect(page.locator("#id_acute_1")).to_be_checked()
+    type_in(page, "#id_name", "Marieke Jansen")
+    type_in(page, "#id_organisation", "Basisschool De Regenboog")
+    press_in(page, "#id_profession", "ArrowDown")
+    type_in(page, "#id_phone", "070-3456789")
+    type_in(page, "#id_email", "m.jansen@regenboog.example.nl")
+    press_in(page, "button.primary", "Enter")
+
+    expect(page.get_by_text("Stap 2 van 6")).to_be_visible()
+    press_in(page, "#id_steps_0", "Space")
+    press_in(page, "#id_afweging_suspicion_0", "Space")
+    press_in(page, "#id_afweging_acute_or_structural_0", "Space")
+    press_in(page, "button.primary", "Enter")
+
+    expect(page.get_by_text("Stap 3 van 6")).to_be_visible()
+    press_in(page, "#id_client_informed_0", "Space")
+    press_in(page, "button.primary", "Enter")
+
+    expect(page.get_by_text("Stap 4 van 6")).to_be_visible()
+    press_in(page, "#id_people-0-role", "ArrowDown")
+    press_in(page, "#id_people-0-is_child", "ArrowDown")
+    type_in(page, "#id_people-0-name", "Daan Visser")
+    type_in(page, "#id_postcode", "2511 AB")
+    type_in(page, "#id_house_number", "12")
+    type_in(page, "#id_city", "Den Haag")
+    press_in(page, "#id_violence_forms_0", "Space")
+    type_in(page, "#id_account", "Blauwe plekken op de armen.")
+    press_in(page, "button.primary", "Enter")
+
+    expect(page.get_by_text("Stap 5 van 6")).to_be_visible()
+    press_in(page, "#id_anonymity_requested_0", "Space")
+    press_in(page, "button.primary", "Enter")
+
+    expect(page.get_by_text("Stap 6 van 6")).to_be_visible()
+    press_in(page, "#id_truthful", "Space")
+    press_in(page, "button.primary", "Enter")
+    page.wait_for_url(re.compile(re.escape(f"{base}/melden/ontvangen/")))
+    expect(page.locator("[data-reference]")).to_be_visible()

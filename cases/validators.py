@@ -32,7 +32,11 @@ def validate_phone_number(value: str) -> None:
 
 def validate_date_of_birth(value: datetime.date | None) -> None:
     """Not in the future, not before 1900 (a typo in the year, not a person)."""
-    if value is not None and not (EARLIEST_BIRTH_DATE <= value <= timezone.localdate()):
+    if value is None:
+        return
+    if value > timezone.localdate():
+        raise ValidationError(_("Een geboortedatum ligt niet in de toekomst."), code="future")
+    if value < EARLIEST_BIRTH_DATE:
         raise ValidationError(_("Deze geboortedatum kan niet kloppen."), code="date_of_birth")
 
 

@@ -37,7 +37,7 @@ def test_a_failed_intake_moves_focus_to_the_summary_whose_links_reach_the_fields
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Dit is geen geldig telefoonnummer.")
-    expect(summary).to_contain_text("Deze geboortedatum kan niet kloppen.")
+    expect(summary).to_contain_text("Een geboortedatum ligt niet in de toekomst.")
     # Tab from the summary goes through its links; Enter on one lands in its field.
     page.keyboard.press("Tab")
     links = summary.get_by_role("link")

@@ -65,3 +65,14 @@ def summary_items(*forms_on_page: Any, item_label: str = "") -> list[SummaryItem
 def error_summary(*forms_on_page: Any, item_label: str = "") -> dict[str, Any]:
     items = summary_items(*forms_on_page, item_label=item_label)
     return {"items": items, "summary_id": f"error-summary-{abs(hash(tuple(items))) % 10**8}"}
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary_of(errors: dict[str, Any] | None, **anchors: str) -> dict[str, Any]:
+    """The same summary for a page that keeps its errors in a dict rather than a form (the
+    confirmation pages): `anchors` names the element id each key's link goes to."""
+    items = [
+        SummaryItem(str(message), f"#{anchors[key]}" if key in anchors else "")
+        for key, message in (errors or {}).items()
+    ]
+    return {"items": items, "summary_id": "error-summary"}

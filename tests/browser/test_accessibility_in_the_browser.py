@@ -113,6 +113,8 @@ def test_no_page_state_of_the_public_form_has_a_serious_accessibility_violation(
     page.get_by_label(re.compile("Wat heeft u gezien")).fill("Blauwe plekken op de armen.")
     page.get_by_role("button", name="Volgende").click()
     audit.check("melden step 5")
+    page.get_by_role("button", name="Volgende").click()
+    audit.check("melden step 5 with errors")
     page.get_by_label(re.compile("Ja, dat mag")).check()
     page.get_by_role("button", name="Volgende").click()
     audit.check("melden step 6 (review)")

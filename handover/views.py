@@ -59,6 +59,13 @@ def case_handover_page(
         previewing = "preview" in request.POST
         if previewing:
             form.is_valid()  # only for the answers; nothing is saved
+        elif form.is_valid() and services.override_reason_missing(
+            case,
+            organisation_slug=form.cleaned_data["organisation"],
+            answers=form.answers(),
+            override_reason=form.cleaned_data["override_reason"],
+        ):
+            form.add_error("override_reason", services.OVERRIDE_REASON_MISSING)
         elif form.is_valid() and request.POST.get("confirmed") != "1":
             # Handing over sends the case to another organisation and cannot be taken
             # back here: the first POST shows what will go where and asks to confirm.

@@ -119,7 +119,8 @@ def test_choosing_otherwise_without_a_reason_shows_the_error_next_to_the_field(
     case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
     response = operator_client.post(
         reverse("handover:case_handover", args=[case.pk]),
-        handover_form(organisation="wijkteams-den-haag"),
+        # Before the confirmation page: it is not asked for in vain.
+        handover_form(organisation="wijkteams-den-haag", confirmed=""),
     )
     assert response.status_code == 400
     assert 'id="id_override_reason_error"' in response.content.decode()

@@ -68,11 +68,15 @@ def error_summary(*forms_on_page: Any, item_label: str = "") -> dict[str, Any]:
 
 
 @register.inclusion_tag("includes/error_summary.html")
-def error_summary_of(errors: dict[str, Any] | None, **anchors: str) -> dict[str, Any]:
+def error_summary_of(
+    errors: dict[str, Any] | None, suffix: Any = "", **anchors: str
+) -> dict[str, Any]:
     """The same summary for a page that keeps its errors in a dict rather than a form (the
-    confirmation pages): `anchors` names the element id each key's link goes to."""
+    confirmation pages): `anchors` names the element id each key's link goes to, followed
+    by `-suffix` where one page holds a form per row (the approvals)."""
+    tail = f"-{suffix}" if suffix != "" else ""
     items = [
-        SummaryItem(str(message), f"#{anchors[key]}" if key in anchors else "")
+        SummaryItem(str(message), f"#{anchors[key]}{tail}" if key in anchors else "")
         for key, message in (errors or {}).items()
     ]
-    return {"items": items, "summary_id": "error-summary"}
+    return {"items": items, "summary_id": f"error-summary{tail}"}

@@ -238,3 +238,24 @@ def test_no_staff_page_state_has_a_serious_accessibility_violation(
     finally:
         context.close()
     audit.assert_clean()
+
+
+def test_a_control_that_cannot_act_yet_looks_disabled_and_says_why(live_server, page, operator):
+    from tests.browser.test_intake_in_the_browser import log_in
+
+    # A victim without a safe number: no safe callback.
+    case = register_case(operator)
+    log_in(page, live_server.url, operator)
+    page.goto(f"{live_server.url}{reverse('cases:case_detail', args=[case.pk])}")
+    button = page.get_by_role("button", name="Veilig terugbellen")
+    expect(button).to_be_disabled()
+    style = button.evaluate(
+        "b => { const s = getComputedStyle(b); return [s.cursor, s.backgroundColor]; }"
+    )
+    enabled = page.get_by_role("button", name="Afsluiten…").evaluate(
+        "b => getComputedStyle(b).backgroundColor"
+    )
+    assert style[0] == "not-allowed" and style[1] != enabled
+    reason = page.locator(f"#{button.get_attribute('aria-describedby')}")
+    expect(reason).to_be_visible()
+    expect(reason).not_to_be_empty()

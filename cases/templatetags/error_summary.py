@@ -36,11 +36,19 @@ def field_anchor(bound_field: BoundField) -> str:
     return bound_field.id_for_label or auto_id
 
 
+def _joined(label: str, error: str) -> str:
+    """ "Telefoonnummer: Dit is geen ...", but "Kun je nu veilig praten? Stel ..." (a label
+    that ends in its own punctuation takes no colon)."""
+    if not label:
+        return error
+    return f"{label} {error}" if label.rstrip()[-1:] in "?:." else f"{label}: {error}"
+
+
 def _form_items(form: forms.BaseForm, prefix: str = "") -> list[SummaryItem]:
     items = [SummaryItem(f"{prefix}{error}") for error in form.non_field_errors()]
     for bound_field in form:
         for error in bound_field.errors:
-            label = f"{prefix}{bound_field.label}: {error}" if bound_field.label else str(error)
+            label = f"{prefix}{_joined(str(bound_field.label), str(error))}"
             anchor = "" if bound_field.is_hidden else field_anchor(bound_field)
             items.append(SummaryItem(label, f"#{anchor}" if anchor else ""))
     return items

@@ -131,3 +131,11 @@ def test_the_public_form_and_the_intake_refuse_the_same_birth_date():
     public, staff = OnlinePersonForm(data=data), PersonForm(data=data)
     assert not public.is_valid() and not staff.is_valid()
     assert public.errors["date_of_birth"] == staff.errors["date_of_birth"]
+
+
+def test_a_question_label_keeps_its_question_mark_without_a_colon(operator_client):
+    response = operator_client.post(
+        reverse("cases:intake_new"), intake_post(**{"contact-safe_to_talk": ""})
+    )
+    links = summary_links(response.content.decode())
+    assert links["#id_contact-safe_to_talk"].startswith("Kun je nu veilig praten? ")

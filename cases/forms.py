@@ -28,11 +28,11 @@ from cases.codes import (
 )
 from cases.models import SafetyActionKind
 from cases.selectors import CaseSearch
+from cases.validators import validate_bsn, validate_date_of_birth, validate_phone_number
 from privacy.blind_index import (
     NotIndexable,
     bsn_index,
     date_of_birth_index,
-    is_valid_bsn,
     name_index,
     normalise_address,
     normalise_name,
@@ -62,15 +62,9 @@ PROFESSIONS = [
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("Engels")), ("other", _("Andere taal"))]
 
 TEXT_LIMIT = 200
+TIME_FORMATS = ["%H:%M", "%H.%M", "%H:%M:%S"]
+TIME_ATTRS = {"inputmode": "numeric", "autocomplete": "off", "size": 5, "maxlength": 8}
 ACCOUNT_LIMIT = 10_000
-
-
-def _check_phone(value: str, field: str, errors: dict[str, StrOrPromise]) -> None:
-    if value:
-        try:
-            normalise_phone(value)
-        except NotIndexable:
-            errors[field] = _("Dit is geen geldig telefoonnummer.")
 
 
 class ContactForm(forms.Form):
@@ -97,21 +91,39 @@ class ContactForm(forms.Form):
         label=_("Is de melder (niet alleen informant)"), required=False, initial=True
     )
     name = forms.CharField(label=_("Naam"), max_length=TEXT_LIMIT, required=False)
-    phone = forms.CharField(label=_("Telefoonnummer"), max_length=40, required=False)
+    phone = forms.CharField(
+        label=_("Telefoonnummer"),
+        max_length=40,
+        required=False,
+        validators=[validate_phone_number],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
     email = forms.EmailField(label=_("E-mailadres"), max_length=254, required=False)
     organisation = forms.CharField(label=_("Organisatie"), max_length=TEXT_LIMIT, required=False)
     profession = forms.ChoiceField(label=_("Beroepsgroep"), choices=PROFESSIONS, required=False)
     never_call_back = forms.BooleanField(label=_("Nooit terugbellen"), required=False)
-    safe_number = forms.CharField(label=_("Veilig terugbelnummer"), max_length=40, required=False)
+    safe_number = forms.CharField(
+        label=_("Veilig terugbelnummer"),
+        max_length=40,
+        required=False,
+        validators=[validate_phone_number],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    # Text, not type="time": the browser would show its own 12-hour clock on a machine set
+    # to English; the page is 24-hour everywhere.
     safe_window_start = forms.TimeField(
         label=_("Veilig bellen vanaf (uu:mm)"),
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        input_formats=TIME_FORMATS,
+        widget=forms.TimeInput(attrs=TIME_ATTRS, format="%H:%M"),
+        error_messages={"invalid": _("Geef de tijd als uu:mm (24 uur).")},
     )
     safe_window_end = forms.TimeField(
         label=_("Veilig bellen tot (uu:mm)"),
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        input_formats=TIME_FORMATS,
+        widget=forms.TimeInput(attrs=TIME_ATTRS, format="%H:%M"),
+        error_messages={"invalid": _("Geef de tijd als uu:mm (24 uur).")},
     )
     shared_family_phone = forms.BooleanField(
         label=_("Dit nummer is een gedeelde gezinstelefoon"), required=False
@@ -163,8 +175,6 @@ class ContactForm(forms.Form):
         errors: dict[str, StrOrPromise] = {}
         errors.update(rules.safety_check_errors(role=role, data=data))
         errors.update(rules.identity_errors(role=role, case_type=self.case_type, data=data))
-        _check_phone(data.get("phone", ""), "phone", errors)
-        _check_phone(data.get("safe_number", ""), "safe_number", errors)
         start, end = data.get("safe_window_start"), data.get("safe_window_end")
         if (start is None) != (end is None):
             errors["safe_window_end"] = _("Geef zowel een begin- als een eindtijd.")
@@ -285,15 +295,12 @@ class PersonForm(forms.Form):
     )
     name = forms.CharField(label=_("Naam"), max_length=TEXT_LIMIT, required=False)
     date_of_birth = forms.DateField(
-        label=_("Geboortedatum"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Geboortedatum"),
+        required=False,
+        validators=[validate_date_of_birth],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    bsn = forms.CharField(label=_("BSN"), max_length=11, required=False)
-
-    def clean_bsn(self) -> str:
-        bsn = self.cleaned_data.get("bsn", "").strip()
-        if bsn and not is_valid_bsn(bsn):
-            raise forms.ValidationError(_("Dit BSN klopt niet (elfproef)."))
-        return bsn
+    bsn = forms.CharField(label=_("BSN"), max_length=11, required=False, validators=[validate_bsn])
 
     def to_service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -394,14 +401,12 @@ class CaseSearchForm(forms.Form):
 
     def clean_date_of_birth(self) -> datetime.date | None:
         born = self.cleaned_data.get("date_of_birth")
-        if born is not None and born > timezone.localdate():
-            raise forms.ValidationError(_("Een geboortedatum ligt niet in de toekomst."))
+        validate_date_of_birth(born)
         return born
 
     def clean_bsn(self) -> str:
-        bsn = self.cleaned_data.get("bsn", "").strip()
-        if bsn and not is_valid_bsn(bsn):
-            raise forms.ValidationError(_("Dit BSN klopt niet (elfproef)."))
+        bsn: str = self.cleaned_data.get("bsn", "").strip()
+        validate_bsn(bsn)
         return bsn
 
     def clean(self) -> dict[str, Any]:

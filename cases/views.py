@@ -216,10 +216,6 @@ def intake_page(request: HttpRequest, setup: IntakeSetup) -> HttpResponse:
                     request, _("Dossier %(ref)s is aangemaakt.") % {"ref": case.reference}
                 )
                 return redirect("cases:case_detail", case_id=case.pk)
-        else:
-            messages.error(
-                request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden.")
-            )
     return render(
         request,
         "cases/intake.html",
@@ -439,7 +435,6 @@ def safety_action_new(request: HttpRequest, case: Case) -> HttpResponse:
         else:
             messages.success(request, _("De veiligheidsactie is vastgelegd."))
             return redirect("cases:case_detail", case_id=case.pk)
-    messages.error(request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden."))
     return _case_page(request, case, safety_action_form=form, status=400)
 
 
@@ -485,10 +480,6 @@ def contact_new(request: HttpRequest, case: Case) -> HttpResponse:
             else:
                 messages.success(request, _("Het contact is aan het dossier toegevoegd."))
                 return redirect("cases:case_detail", case_id=case.pk)
-        else:
-            messages.error(
-                request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden.")
-            )
     return render(
         request,
         "cases/contact_new.html",

@@ -196,7 +196,8 @@ def _strings() -> dict[str, Any]:
         "call_states": {value: str(label) for value, label in CallState.choices},
         "case_types": {value: str(label) for value, label in CaseType.choices},
         "take": _("Neem aan"),
-        "take_label": _("Neem gesprek %(id)s aan"),
+        # The visible "Neem aan" starts the name, so speech input ("klik Neem aan") finds it.
+        "take_label": _("Neem aan: gesprek %(id)s"),
         "call": _("Gesprek %(id)s"),
         "acute": _("Acuut"),
         "priority": _("prioriteit %(n)s"),

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import DECIDE_CASES
@@ -43,6 +44,22 @@ from privacy.access_log import access_record, target_of
 from privacy.blind_index import bsn_index
 
 # States in which the case waits for a partner to accept it (reports.models.State).
+OVERRIDE_REASON_MISSING = gettext_lazy(
+    "Deze organisatie volgt niet uit de regels. Geef de reden waarom je anders kiest."
+)
+
+
+def override_reason_missing(
+    case: Case, *, organisation_slug: str, answers: dict[str, bool], override_reason: str
+) -> bool:
+    """Staff chose an organisation the rules do not propose without saying why: checked
+    before the confirmation page (so it is not asked for in vain) and again, with the case
+    locked, when handing over."""
+    proposals = destinations.propose(destinations.facts_for(case, answers))
+    chosen = any(proposal.destination == organisation_slug for proposal in proposals)
+    return not chosen and not override_reason.strip()
+
+
 PENDING_HANDOVER_STATES = (State.HANDOVER_LOCAL, State.HANDOVER_JBW, State.CONDITIONS)
 # A request to the Jeugdbeschermingstafel or the Raad is handed over too; the case waits
 # in council_request for its outcome.
@@ -186,13 +203,7 @@ def handover_create(
         chosen = next((p for p in proposals if p.destination == organisation.slug), None)
         override_reason = override_reason.strip()
         if chosen is None and not override_reason:
-            raise HandoverError(
-                _(
-                    "Deze organisatie volgt niet uit de regels. Geef de reden waarom je "
-                    "anders kiest."
-                ),
-                field="override_reason",
-            )
+            raise HandoverError(str(OVERRIDE_REASON_MISSING), field="override_reason")
         handover = Handover.objects.create(
             case=case,
             organisation=organisation,

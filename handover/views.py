@@ -59,6 +59,28 @@ def case_handover_page(
         previewing = "preview" in request.POST
         if previewing:
             form.is_valid()  # only for the answers; nothing is saved
+        elif form.is_valid() and services.override_reason_missing(
+            case,
+            organisation_slug=form.cleaned_data["organisation"],
+            answers=form.answers(),
+            override_reason=form.cleaned_data["override_reason"],
+        ):
+            form.add_error("override_reason", services.OVERRIDE_REASON_MISSING)
+        elif form.is_valid() and request.POST.get("confirmed") != "1":
+            # Handing over sends the case to another organisation and cannot be taken
+            # back here: the first POST shows what will go where and asks to confirm.
+            organisation = _organisations_by_slug().get(form.cleaned_data["organisation"])
+            return render(
+                request,
+                "handover/handover_confirm.html",
+                {
+                    "case": case,
+                    "form": form,
+                    "organisation": organisation,
+                    "conditions": form.conditions(),
+                    "reporter_named": case.reporter_consents_to_disclosure,
+                },
+            )
         elif form.is_valid():
             try:
                 handover = services.handover_create(
@@ -96,6 +118,7 @@ def case_handover_page(
     if request.method == "GET" and proposals:
         form.initial["organisation"] = proposals[0].destination
     organisations = _organisations_by_slug()
+    handovers = list(selectors.handovers_of_case(case))
     return render(
         request,
         "handover/case_handover.html",
@@ -106,8 +129,12 @@ def case_handover_page(
                 {"proposal": proposal, "organisation": organisations.get(proposal.destination)}
                 for proposal in proposals
             ],
-            "handovers": selectors.handovers_of_case(case),
+            "handovers": handovers,
             "may_hand_over": case.state in services.HANDOVER_STATES,
+            # Once handed over, the page shows the handover and its status; a further
+            # handover to another organisation stays possible but is not the first thing.
+            "open_handovers": [handover for handover in handovers if handover.is_open],
+            "before_decision": case.state not in services.HANDOVER_STATES and not handovers,
             "answer_form": answer_form or PhoneAnswerForm(),
         },
         status=status,

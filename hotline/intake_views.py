@@ -169,7 +169,6 @@ def call_acute(request: HttpRequest, call_id: int) -> HttpResponse:
                     % {"id": call.pk},
                 )
                 return redirect("dashboard:dashboard")
-        messages.error(request, _("Niet alles is goed ingevuld; zie de meldingen bij de velden."))
     assert call.acute_since is not None  # the gate only lets acute calls with a clock through
     return render(
         request,

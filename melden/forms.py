@@ -7,19 +7,18 @@ encrypted draft and validated again, all together, when the report is submitted.
 
 from __future__ import annotations
 
-import datetime
 import unicodedata
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import rules
 from cases.codes import AFWEGINGSKADER_QUESTIONS, MeldcodeStep, PersonRole, ViolenceForm
 from cases.forms import PROFESSIONS
-from privacy.blind_index import NotIndexable, is_valid_bsn, normalise_address, normalise_phone
+from cases.validators import validate_bsn, validate_date_of_birth, validate_phone_number
+from privacy.blind_index import NotIndexable, normalise_address
 
 NAME_LIMIT = 200
 REASON_LIMIT = 2000
@@ -50,13 +49,8 @@ def no_control_characters(value: str) -> None:
 def text(
     label: Any, *, limit: int = NAME_LIMIT, required: bool = True, **kwargs: Any
 ) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=limit,
-        required=required,
-        validators=[no_control_characters],
-        **kwargs,
-    )
+    kwargs.setdefault("validators", [no_control_characters])
+    return forms.CharField(label=label, max_length=limit, required=required, **kwargs)
 
 
 def long_text(label: Any, *, limit: int, required: bool = False, rows: int = 3) -> forms.CharField:
@@ -100,6 +94,7 @@ class ReporterStep(StepForm):
     phone = text(
         _("Telefoonnummer"),
         limit=40,
+        validators=[no_control_characters, validate_phone_number],
         help_text=_("Waarop Veilig Thuis u overdag kan bereiken."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
@@ -109,14 +104,6 @@ class ReporterStep(StepForm):
         help_text=_("Hier sturen we de ontvangstbevestiging en de terugkoppeling heen."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data.get("phone", "")
-        try:
-            normalise_phone(phone)
-        except NotIndexable:
-            raise ValidationError(_("Dit is geen geldig telefoonnummer.")) from None
-        return phone
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -224,21 +211,20 @@ class OnlinePersonForm(forms.Form):
     )
     name = text(_("Naam"))
     date_of_birth = forms.DateField(
-        label=_("Geboortedatum"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Geboortedatum"),
+        required=False,
+        validators=[validate_date_of_birth],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    bsn = text(_("BSN (als u dat weet)"), limit=11, required=False)
+    bsn = text(
+        _("BSN (als u dat weet)"),
+        limit=11,
+        required=False,
+        validators=[no_control_characters, validate_bsn],
+    )
 
     def clean_bsn(self) -> str:
-        bsn = (self.cleaned_data.get("bsn") or "").strip()
-        if bsn and not is_valid_bsn(bsn):
-            raise ValidationError(_("Dit BSN klopt niet (elfproef)."))
-        return bsn
-
-    def clean_date_of_birth(self) -> datetime.date | None:
-        born = self.cleaned_data.get("date_of_birth")
-        if born and not (datetime.date(1900, 1, 1) <= born <= timezone.localdate()):
-            raise ValidationError(_("Deze geboortedatum kan niet kloppen."))
-        return born
+        return (self.cleaned_data.get("bsn") or "").strip()
 
     def to_service_data(self) -> dict[str, Any]:
         data = self.cleaned_data

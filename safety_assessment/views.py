@@ -191,7 +191,6 @@ def assessment_form(request: HttpRequest, case_id: int, instrument_slug: str) ->
                 messages.success(request, _("De beoordeling is vastgesteld."))
             url = reverse("safety_assessment:case_assessment", kwargs={"case_id": case.pk})
             return redirect(f"{url}#outcome-{instrument.slug}")
-    messages.error(request, _("Niet alles is goed ingevuld; zie de meldingen bij de vragen."))
     return _page(request, case, form=form, status=400)
 
 

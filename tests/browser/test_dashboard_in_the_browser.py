@@ -215,7 +215,7 @@ def test_two_operators_see_calls_arrive_and_leave_and_resync_after_a_server_rest
             expect(page.locator(row)).to_contain_text("slachtoffer")
 
         # Olga takes it: it leaves Otto's queue within a second, and is in Olga's hands.
-        page_a.get_by_role("button", name=f"Neem gesprek {call.pk} aan").click()
+        page_a.get_by_role("button", name=f"Neem aan: gesprek {call.pk}").click()
         expect(page_b.locator(row)).to_have_count(0, timeout=1000)
         expect(page_a.locator(row)).to_have_count(0, timeout=1000)
         expect(page_a.locator(f'#in-hand [data-call-id="{call.pk}"]')).to_be_visible()

@@ -136,6 +136,8 @@ def test_closing_an_acute_case_without_the_reason_shows_the_error_next_to_the_fi
     html = response.content.decode()
     assert 'id="lowering-reason_error"' in html
     assert 'aria-describedby="lowering-warning lowering-reason_error"' in html
+    # The one error pattern: listed at the top too, as a link to the field.
+    assert 'class="error-summary"' in html and 'href="#lowering-reason"' in html
     assert Case.objects.get(pk=acute_advice.pk).state == State.INTAKE
     response = client.post(close_url(acute_advice), {**data, "lowering_reason": LOWERING})
     assert response.status_code == 302

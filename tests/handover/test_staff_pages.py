@@ -26,6 +26,8 @@ def handover_form(**overrides) -> dict:
         "override_reason": "",
         "safety_conditions": "Geen geweld in het bijzijn van de kinderen\nOuders nemen hulp aan",
         "facts_for_receiver": "Twee kinderen; moeder wil hulp.",
+        # The second POST, from the confirmation page.
+        "confirmed": "1",
     }
     data.update(overrides)
     return data
@@ -59,6 +61,47 @@ def test_staff_hand_a_case_over_from_the_page(operator_client, operator, supervi
     ]
 
 
+def test_handing_over_asks_for_confirmation_first_and_saves_nothing_until_then(
+    operator_client, operator, supervisor
+):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    url = reverse("handover:case_handover", args=[case.pk])
+    response = operator_client.post(url, handover_form(confirmed=""))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Overdragen?" in page and "Ja, overdragen" in page
+    assert "Ouders nemen hulp aan" in page  # what goes with it, to check before sending
+    assert not Handover.objects.exists()
+    # The confirmation page carries the form on; confirming hands over once.
+    assert 'name="organisation" value="cjg-den-haag"' in page
+    assert operator_client.post(url, handover_form()).status_code == 302
+    assert Handover.objects.filter(case=case).count() == 1
+
+
+def test_after_handing_over_the_page_shows_the_handover_and_its_status_not_the_form(
+    operator_client, operator, supervisor
+):
+    case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
+    handed_over(case, operator, "cjg-den-haag")
+    page = operator_client.get(reverse("handover:case_handover", args=[case.pk])).content.decode()
+    assert "Overgedragen: wacht op antwoord" in page
+    assert "Centrum Jeugd en Gezin Den Haag" in page or "cjg" in page.lower()
+    # A further handover to another organisation is tucked away, not offered first.
+    assert "Ook overdragen aan een andere organisatie" in page
+
+
+def test_before_a_decision_the_handover_page_says_why_it_cannot_act_and_what_comes_first(
+    operator_client, operator
+):
+    from tests.cases.factories import register_case
+
+    case = register_case(operator)
+    page = operator_client.get(reverse("handover:case_handover", args=[case.pk])).content.decode()
+    assert "Nog niet over te dragen" in page
+    assert "besluit tot overdracht" in page
+    assert "Overdragen…" not in page
+
+
 def test_previewing_the_proposal_saves_nothing(operator_client, operator, supervisor):
     case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
     response = operator_client.post(
@@ -76,7 +119,8 @@ def test_choosing_otherwise_without_a_reason_shows_the_error_next_to_the_field(
     case = decided_case(operator, supervisor, Decision.HANDOVER_LOCAL)
     response = operator_client.post(
         reverse("handover:case_handover", args=[case.pk]),
-        handover_form(organisation="wijkteams-den-haag"),
+        # Before the confirmation page: it is not asked for in vain.
+        handover_form(organisation="wijkteams-den-haag", confirmed=""),
     )
     assert response.status_code == 400
     assert 'id="id_override_reason_error"' in response.content.decode()

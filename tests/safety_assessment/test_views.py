@@ -264,7 +264,10 @@ def test_a_rejection_needs_a_reason_shown_next_to_the_field(proposal, supervisor
     url = reverse("safety_assessment:reject", kwargs={"proposal_id": proposal.pk})
     response = supervisor_client.post(url, {"reason": ""})
     assert response.status_code == 400
-    assert f'id="reject-reason-{proposal.pk}_error"' in response.content.decode()
+    page = response.content.decode()
+    assert f'id="reject-reason-{proposal.pk}_error"' in page
+    # Listed at the top of the proposal too, as a link to its box.
+    assert f'href="#reject-reason-{proposal.pk}"' in page
     assert DecisionProposal.objects.get().status == "proposed"
 
 

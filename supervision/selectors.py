@@ -364,7 +364,16 @@ def backlog(*, user: User, today: datetime.date, days: int = 30) -> list[dict[st
     row = cases.annotate(has_reports=Exists(Report.objects.filter(case=OuterRef("pk")))).aggregate(
         **case_counts
     )
-    late = Report.objects.filter(case__in=cases).aggregate(**report_counts)
+    # A report completed before the range began is late on none of its days: leaving it out
+    # keeps this read to the open work and the last `days` days (an index on the completion
+    # time), not every report ever received.
+    late = (
+        Report.objects.filter(case__in=cases)
+        .filter(
+            Q(assessment_completed_at__isnull=True) | Q(assessment_completed_at__gte=start_of_range)
+        )
+        .aggregate(**report_counts)
+    )
     return [
         {"day": day, "open": row[f"open_{i}"], "overdue": row[f"late_{i}"] + late[f"late_{i}"]}
         for i, day in enumerate(dates)
@@ -413,12 +422,32 @@ def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetim
     return start, start + datetime.timedelta(days=1)
 
 
-def live_figures(*, region: str, now: datetime.datetime, threshold_seconds: int) -> dict[str, Any]:
-    """Today's call-centre figures of the region, from the calls and the presence rows."""
-    start, end = _day_bounds(timezone.localdate(now))
-    today = metrics.call_figures(
-        _queued_calls(region, start, end), threshold_seconds=threshold_seconds
-    )
+def queued_calls_since(*, region: str, first: datetime.date, now: datetime.datetime) -> list:
+    """The region's calls queued from the start of `first` to the end of today: one read
+    that live_figures, calls_per_hour and calls_per_day share on the supervisor's screen."""
+    start, _ = _day_bounds(first)
+    _, end = _day_bounds(timezone.localdate(now))
+    return _queued_calls(region, start, end)
+
+
+def _calls_of_day(calls: list, day: datetime.date) -> list:
+    return [call for call in calls if timezone.localdate(call.enqueued_at) == day]
+
+
+def live_figures(
+    *,
+    region: str,
+    now: datetime.datetime,
+    threshold_seconds: int,
+    queued: list | None = None,
+) -> dict[str, Any]:
+    """Today's call-centre figures of the region, from the calls and the presence rows.
+    `queued`: calls already read by queued_calls_since (today's are picked out of them)."""
+    day = timezone.localdate(now)
+    if queued is None:
+        start, end = _day_bounds(day)
+        queued = _queued_calls(region, start, end)
+    today = metrics.call_figures(_calls_of_day(queued, day), threshold_seconds=threshold_seconds)
     waiting = Call.objects.filter(region=region, state=CallState.QUEUED).aggregate(
         count=Count("pk"), oldest=Min("enqueued_at")
     )
@@ -454,10 +483,14 @@ def live_figures(*, region: str, now: datetime.datetime, threshold_seconds: int)
     }
 
 
-def calls_per_hour(*, region: str, day: datetime.date, threshold_seconds: int) -> list[dict]:
-    start, end = _day_bounds(day)
+def calls_per_hour(
+    *, region: str, day: datetime.date, threshold_seconds: int, queued: list | None = None
+) -> list[dict]:
+    if queued is None:
+        start, end = _day_bounds(day)
+        queued = _queued_calls(region, start, end)
     per_hour: dict[int, list] = {hour: [] for hour in range(24)}
-    for call in _queued_calls(region, start, end):
+    for call in _calls_of_day(queued, day):
         per_hour[timezone.localtime(call.enqueued_at).hour].append(call)
     return [
         {"hour": hour, "figures": metrics.call_figures(calls, threshold_seconds=threshold_seconds)}
@@ -466,16 +499,25 @@ def calls_per_hour(*, region: str, day: datetime.date, threshold_seconds: int) -
 
 
 def calls_per_day(
-    *, region: str, today: datetime.date, days: int, threshold_seconds: int
+    *,
+    region: str,
+    today: datetime.date,
+    days: int,
+    threshold_seconds: int,
+    queued: list | None = None,
 ) -> list[dict]:
     first = today - datetime.timedelta(days=days - 1)
-    start, _ = _day_bounds(first)
-    _, end = _day_bounds(today)
+    if queued is None:
+        start, _ = _day_bounds(first)
+        _, end = _day_bounds(today)
+        queued = _queued_calls(region, start, end)
     per_day: dict[datetime.date, list] = {
         first + datetime.timedelta(days=i): [] for i in range(days)
     }
-    for call in _queued_calls(region, start, end):
-        per_day[timezone.localdate(call.enqueued_at)].append(call)
+    for call in queued:
+        day = timezone.localdate(call.enqueued_at)
+        if day in per_day:
+            per_day[day].append(call)
     return [
         {"day": day, "figures": metrics.call_figures(calls, threshold_seconds=threshold_seconds)}
         for day, calls in per_day.items()

@@ -16,6 +16,11 @@ from django.conf import settings  # noqa: E402
 
 from config.security_headers import StaticFilesWithHeaders  # noqa: E402
 from config.websocket_urls import websocket_urlpatterns  # noqa: E402
+from hotline import twilio_rest  # noqa: E402
+
+# Libraries deferred so that manage.py commands start quickly are imported here, at the
+# server's start, rather than during an operator's first request.
+twilio_rest.preload()
 
 http_application = (
     StaticFilesWithHeaders(django_http_application)

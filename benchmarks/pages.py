@@ -276,7 +276,8 @@ def profile_page(run: Callable[[], Any]) -> None:
 
     profiler = cProfile.Profile()
     profiler.runcall(run)
-    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(40)
+    order = os.environ.get("BENCH_PROFILE_SORT", "cumulative")  # or tottime
+    pstats.Stats(profiler).sort_stats(order).print_stats(40)
 
 
 def page_get(client: Client, url: str) -> Callable[[], Any]:

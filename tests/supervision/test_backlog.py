@@ -65,9 +65,7 @@ def test_a_report_is_overdue_from_the_day_after_its_deadline_until_it_is_assesse
     assert per_day(supervisor, "overdue") == {7: 1, 6: 1, 5: 1, 4: 1}
 
 
-def test_each_late_report_of_a_case_counts_and_a_closed_case_stops_counting(
-    supervisor, operator
-):
+def test_each_late_report_of_a_case_counts_and_a_closed_case_stops_counting(supervisor, operator):
     case = case_with(
         operator, reported_at=noon(6), assessment_due=day(5), closed_at=noon(1), state="closed"
     )

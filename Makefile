@@ -65,6 +65,7 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/sockets.py
 
 # Ruff, the import contracts in pyproject.toml ([tool.importlinter]) and mypy with the Django plugin.
 lint: install

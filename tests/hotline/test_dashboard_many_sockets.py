@@ -10,6 +10,7 @@ import time
 
 import pytest
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.test import Client
 
@@ -36,6 +37,7 @@ def operator_cookie(operator) -> str:
 async def members_since(group: str, since: float) -> list[bytes]:
     """The group's members in Redis that joined at or after `since` (a Unix time)."""
     layer = get_channel_layer()
+    assert isinstance(layer, RedisChannelLayer)  # REDIS_URL is set for the tests
     connection = layer.connection(layer.consistent_hash(group))
     return await connection.zrangebyscore(layer._group_key(group), since, "+inf")
 

@@ -3,7 +3,7 @@
     python benchmarks/sockets.py            # run by `make bench`; BENCH_SOCKETS=100,500
 
 Needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL; the database `bench_sockets` is
-dropped and migrated, Redis database BENCH_SOCKETS_REDIS_DB, default 13, is flushed). For
+dropped and migrated; the Redis database is REDIS_URL's own, nothing in it is deleted). For
 each count it opens that many dashboard sockets at once, each with its own operator's
 verified session, and measures the time from the first handshake to each socket's snapshot
 (p50, p99, all), the server's resident memory per socket, and after closing every socket at
@@ -32,7 +32,6 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATABASE = "bench_sockets"
-REDIS_DB = int(os.environ.get("BENCH_SOCKETS_REDIS_DB", "13"))
 COUNTS = [int(n) for n in os.environ.get("BENCH_SOCKETS", "100,500").split(",")]
 CONNECT_TARGET_S = 5.0
 RESULTS = ROOT / "var" / "bench"
@@ -48,7 +47,6 @@ def environment(port: int) -> dict[str, str]:
     from cryptography.fernet import Fernet
 
     database = urlsplit(os.environ["DATABASE_URL"])
-    redis = urlsplit(os.environ["REDIS_URL"])
     env = {
         k: v
         for k, v in os.environ.items()
@@ -58,7 +56,7 @@ def environment(port: int) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": urlunsplit(database._replace(path=f"/{DATABASE}", query="")),
-            "REDIS_URL": urlunsplit(redis._replace(path=f"/{REDIS_DB}")),
+            "REDIS_URL": os.environ["REDIS_URL"],
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -125,12 +123,14 @@ def resident_kib(pid: int) -> int:
     return 0
 
 
-async def group_members(group: str) -> int:
+async def group_members(group: str, since: float) -> int:
+    """Members of the group in Redis that joined at or after `since` (a Unix time): this
+    round's sockets, whoever else shares the Redis database."""
     import redis.asyncio as redis
 
     client = redis.Redis.from_url(os.environ["_BENCH_SOCKETS_REDIS"])
     try:
-        return int(await client.zcard(f"vt:group:{group}"))
+        return int(await client.zcount(f"vt:group:{group}", since, "+inf"))
     finally:
         await client.aclose()
 
@@ -140,6 +140,7 @@ async def one_round(base: str, cookies: list[str], pid: int, group: str) -> dict
 
     url = base.replace("http://", "ws://") + "/ws/dashboard/"
     before = resident_kib(pid)
+    joined_since = time.time()
     started = time.perf_counter()
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
@@ -165,15 +166,15 @@ async def one_round(base: str, cookies: list[str], pid: int, group: str) -> dict
         times = sorted(t for _, t in opened if t is not None)
         await asyncio.sleep(1)
         during = resident_kib(pid)
-        members = await group_members(group)
+        members = await group_members(group, joined_since)
         closing = time.perf_counter()
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     # Each consumer leaves the group as it handles its disconnect: wait up to 20 s for the
     # last; whoever is still a member then is stale.
-    stale = await group_members(group)
+    stale = await group_members(group, joined_since)
     while stale and time.perf_counter() - closing < 20:
         await asyncio.sleep(0.2)
-        stale = await group_members(group)
+        stale = await group_members(group, joined_since)
     group_empty_after = time.perf_counter() - closing
     return {
         "sockets": len(cookies),
@@ -205,9 +206,6 @@ def main() -> int:
         env=env,
         check=True,
     )
-    import redis
-
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS"):
         os.environ[name] = env[name]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

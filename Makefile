@@ -64,6 +64,8 @@ test: install
 # and Redis when DATABASE_URL/REDIS_URL are set (database `bench_hotline`, Redis db 12).
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/sockets.py
 
 # Ruff, the import contracts in pyproject.toml ([tool.importlinter]) and mypy with the Django plugin.
 lint: install
@@ -94,10 +96,12 @@ diagram: install
 	$(BIN)/python manage.py graph_transitions cases.Case.state > docs/case_states.dot
 	dot -Tsvg docs/case_states.dot -o docs/case_states.svg
 
-# /supervisor/ with 50,000 cases: median time, query count, ratio to a trivial page (not a
-# test; PostgreSQL when DATABASE_URL is set). Figures go to benchmarks/results/.
+# The pages at 1k/10k/100k cases with the same open work (/supervisor/, /cases/, the
+# dashboard snapshot) against the home page, their slowest queries' plans, and the start-up
+# of manage.py check against a bare Django project (benchmarks/pages.py; not a test;
+# PostgreSQL database `bench_pages` when DATABASE_URL is set). Figures go to var/bench/.
 bench-supervisor: install
-	$(BIN)/python benchmarks/supervisor_page.py
+	$(BIN)/python benchmarks/pages.py
 
 clean-dev:
 	rm -rf var .dev-secrets.json

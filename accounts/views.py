@@ -4,8 +4,6 @@ from base64 import b32encode
 from typing import Any
 
 import django_otp
-import qrcode
-import qrcode.image.svg
 from axes.helpers import get_lockout_message
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -151,6 +149,10 @@ def token_view(request: HttpRequest) -> HttpResponse:
 
 
 def _qr_svg(uri: str) -> str:
+    # Imported here: qrcode pulls in Pillow, which only enrolment needs, not every process.
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     svg: bytes | str = image.to_string(encoding="unicode")
     return svg.decode() if isinstance(svg, bytes) else svg

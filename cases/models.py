@@ -53,6 +53,8 @@ DECISION_TARGETS: dict[str, str] = {
     Decision.HANDOVER_JBW: State.HANDOVER_JBW,
 }
 OPEN_STATES = [state for state in State.values if state != State.CLOSED]
+# The condition of the partial indexes on open cases: the same SQL as CaseQuerySet.open().
+OPEN = ~Q(state=State.CLOSED)
 
 # The permissions behind the transitions (accounts.roles is the table; these stay
 # importable from here for the modules that use them).
@@ -239,7 +241,29 @@ class Case(FSMModelMixin, models.Model):
         verbose_name_plural = _("dossiers")
         ordering = ["-reported_at"]
         permissions = [("decide_case", "Can approve a decision and move a case to it")]
-        indexes = [models.Index(fields=["region", "state", "assessment_due"])]
+        indexes = [
+            models.Index(fields=["region", "state", "assessment_due"]),
+            # The pages read the open work, not the archive (benchmarks/pages.py shows
+            # the plans): partial indexes on the open cases, small however many are closed.
+            models.Index(fields=["region", "state"], name="case_open_region", condition=OPEN),
+            models.Index(fields=["team"], name="case_open_team", condition=OPEN),
+            models.Index(fields=["assigned_to"], name="case_open_assignee", condition=OPEN),
+            models.Index(fields=["created_by"], name="case_open_creator", condition=OPEN),
+            models.Index(
+                fields=["region", "acute_since"],
+                name="case_open_acute",
+                condition=OPEN & Q(acute=True),
+            ),
+            # The backlog chart: open cases and those closed within its range.
+            models.Index(fields=["region", "closed_at"], name="case_region_closed_at"),
+            # New online reports on the dashboard; the statistics by report date.
+            models.Index(fields=["region", "reported_at"], name="case_region_reported_at"),
+            models.Index(
+                fields=["region", "acute_cleared_at"],
+                name="case_acute_cleared",
+                condition=Q(acute_cleared_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -489,7 +513,11 @@ class Report(models.Model):
         verbose_name = _("melding")
         verbose_name_plural = _("meldingen")
         ordering = ["received_at", "pk"]
-        indexes = [models.Index(fields=["case", "assessment_completed_at"])]
+        indexes = [
+            models.Index(fields=["case", "assessment_completed_at"]),
+            # The backlog chart reads open reports and those completed within its range.
+            models.Index(fields=["assessment_completed_at"], name="report_completed_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.received_at:%Y-%m-%d}"

@@ -150,11 +150,25 @@ def _acute_first(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def cases_for(user: User, *, state: str | None = None) -> list[Case]:
+def cases_for(user: User, *, state: str | None = None) -> QuerySet[Case]:
+    """The cases the user may see in one phase, or without a phase every open case (the
+    work; closed files are the phase "Gesloten"), acute and most urgent first. A query,
+    not a list: the case list pages through it and counts it."""
     cases = Case.objects.visible_to(user).select_related("team", "assigned_to")
-    if state:
-        cases = cases.filter(state=state)
-    return list(_acute_first(cases)[:200])
+    cases = cases.filter(state=state) if state else cases.open()
+    return _acute_first(cases).only(
+        "pk",
+        "reference",
+        "case_type",
+        "state",
+        "acute",
+        "acute_since",
+        "acute_handled_at",
+        "reported_at",
+        "assessment_due",
+        "team__name",
+        "assigned_to__username",
+    )
 
 
 # --- the live radar: while the caller is on the line, before anything is saved -------------

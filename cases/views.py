@@ -5,10 +5,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.forms import BaseFormSet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -42,6 +44,8 @@ from cases.models import Case, Contact, State
 from privacy.gate import list_viewed
 
 logger = logging.getLogger(__name__)
+
+CASES_PER_PAGE = 50
 
 # What a search looked for, for "Niets gevonden voor ..." (CaseSearch.kinds order).
 SEARCH_KIND_LABELS = {
@@ -99,9 +103,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = selectors.cases_with_reference_part(request.user, reference)
         reason = f"case list reference contains {reference}"
         list_name = "cases.case_list"
+    elif raw_q:
+        cases = []
+        reason = f"case list state={state or 'open'} q=(not a reference)"
+        list_name = "cases.case_list"
     else:
-        cases = [] if raw_q else selectors.cases_for(staff_user(request), state=state)
-        reason = f"case list state={state or 'all'}" + (" q=(not a reference)" if raw_q else "")
+        # Every open case (or every case of one phase), a page at a time with the total:
+        # the list never stops silently at some number.
+        page = Paginator(
+            selectors.cases_for(staff_user(request), state=state), CASES_PER_PAGE
+        ).get_page(request.GET.get("page"))
+        cases = list(page.object_list)
+        context.update(page=page, query=urlencode({"state": state} if state else {}))
+        reason = f"case list state={state or 'open'} page={page.number}"
         list_name = "cases.case_list"
     list_viewed(request, list_name=list_name, records=cases, reason=reason)
     now = timezone.now()

@@ -14,6 +14,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.websocket_urls import websocket_urlpatterns  # noqa: E402
+from hotline import twilio_rest  # noqa: E402
+
+# Libraries deferred so that manage.py commands start quickly are imported here, at the
+# server's start, rather than during an operator's first request.
+twilio_rest.preload()
 
 # Static files (SERVE_STATIC) are ServeStatic's middleware, first in MIDDLEWARE.
 application = ProtocolTypeRouter(

@@ -134,7 +134,6 @@ if TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -308,8 +307,19 @@ REDIS_URL = env_str(
     help_text="redis://host:6379/0 for the channel layer and cache; empty uses in-memory "
     "versions (development only, one process)",
 )
+CHANNEL_LAYER_MAX_CONNECTIONS = env_int(
+    "CHANNEL_LAYER_MAX_CONNECTIONS",
+    1000,
+    help_text="Redis connections the channel layer of one process may open at once (past "
+    "it a socket's group_add/group_discard fails); at least the dashboards one Daphne "
+    "serves, within Redis's maxclients (10000) over all processes",
+)
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, CHANNEL_LAYER_ENCRYPTION_KEY)}
+    CHANNEL_LAYERS = {
+        "default": redis_channel_layer(
+            REDIS_URL, CHANNEL_LAYER_ENCRYPTION_KEY, max_connections=CHANNEL_LAYER_MAX_CONNECTIONS
+        )
+    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

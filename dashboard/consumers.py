@@ -10,6 +10,7 @@ an operator's socket.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import close_old_connections
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
@@ -39,6 +41,25 @@ logger = logging.getLogger(__name__)
 
 # Close code for "your session ended": the page reloads and lands on the login page.
 CLOSE_SESSION_ENDED = 4401
+
+
+def _off_the_shared_thread(function: Any) -> Any:
+    """The socket's database work in the thread pool, not on Channels' one thread-sensitive
+    thread: that thread serves every socket and request of the process in turn, so 500
+    dashboards connecting waited for each other's snapshots.
+
+    The connection is closed (handed back to the pool) inside the call, in the context the
+    function ran in: database_sync_to_async's own clean-up runs outside that context and,
+    in a pooled thread, does not see the connection the function opened."""
+
+    @functools.wraps(function)
+    def run_and_hand_back(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return database_sync_to_async(run_and_hand_back, thread_sensitive=False)
 
 
 def _session_live(session: SessionBase) -> bool:
@@ -158,7 +179,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             relay_start_in_background()
 
     async def _connect(self) -> bool:
-        reason, groups, audiences = await database_sync_to_async(_admit)(self.scope)
+        reason, groups, audiences = await _off_the_shared_thread(_admit)(self.scope)
         if reason:
             # Before accept: the handshake is refused (HTTP 403) and nothing is sent.
             await self.close()
@@ -189,18 +210,18 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         return cast(User, self.scope["user"])
 
     async def _snapshot(self) -> dict[str, Any]:
-        return await database_sync_to_async(dashboard_snapshot)(user=self.staff)
+        return await _off_the_shared_thread(dashboard_snapshot)(user=self.staff)
 
     async def _watch_session(self) -> None:
         user_id = self.staff.pk
         session_key = self.scope["session"].session_key
         while True:
             await asyncio.sleep(self.session_check_seconds)
-            reason = await database_sync_to_async(_still_admitted)(user_id, session_key)
+            reason = await _off_the_shared_thread(_still_admitted)(user_id, session_key)
             if reason:
                 await self.close(code=CLOSE_SESSION_ENDED)
                 return
-            self.audiences = await database_sync_to_async(_audiences_now)(user_id)
+            self.audiences = await _off_the_shared_thread(_audiences_now)(user_id)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         with self._socket_event("receive"):
@@ -213,7 +234,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
                 await self.send_json({"type": "error", "error": "since needs a seq >= 0"})
                 return
-            reply = await database_sync_to_async(dashboard_since)(user=self.staff, seq=seq)
+            reply = await _off_the_shared_thread(dashboard_since)(user=self.staff, seq=seq)
             await self.send_json(reply)
         elif kind == "snapshot":
             await self.send_json(await self._snapshot())

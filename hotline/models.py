@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.codes import CallerChoice
@@ -154,7 +155,23 @@ class Call(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["state", "enqueued_at"])]
+        indexes = [
+            models.Index(fields=["state", "enqueued_at"]),
+            # The supervisor's call figures and charts: a region's calls of the last days.
+            models.Index(fields=["region", "enqueued_at"], name="call_region_enqueued"),
+            # The acute list: acute calls without a case and nothing recorded (a few rows).
+            models.Index(
+                fields=["acute_since"],
+                name="call_acute_open",
+                condition=Q(acute=True, contact__isnull=True, acute_handling=""),
+            ),
+            # "Nog af te ronden" on an operator's dashboard.
+            models.Index(
+                fields=["operator", "ended_at"],
+                name="call_to_wrap_up",
+                condition=Q(state=CallState.ENDED, contact__isnull=True, wrap_up_outcome=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"call {self.pk} ({self.state})"

@@ -7,16 +7,20 @@ outside any database transaction, with a short timeout.
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
 from django.conf import settings
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
+
+# The twilio library (and requests under it) is imported where a call is made, not when
+# this module is: every manage.py command and every worker imports the URLconf, which
+# reaches this module, and would otherwise pay for a client it never uses.
+if TYPE_CHECKING:
+    from twilio.base.exceptions import TwilioRestException
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
 
 logger = logging.getLogger(__name__)
 
@@ -41,25 +45,46 @@ CALL_GONE_CODES = {20404, 21220}
 FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
-class _RedirectingHttpClient(TwilioHttpClient):
-    """Sends every request to TWILIO_API_BASE_URL instead of https://*.twilio.com.
+@functools.cache
+def _redirecting_http_client_class() -> type[TwilioHttpClient]:
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.http.response import Response
 
-    The twilio library builds absolute URLs per product domain; rewriting scheme and host
-    here points all of them at a local fake in tests without patching the library.
-    """
+    class _RedirectingHttpClient(TwilioHttpClient):
+        """Sends every request to TWILIO_API_BASE_URL instead of https://*.twilio.com.
 
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self._base = urlsplit(base_url)
-        # A developer's HTTP(S)_PROXY must not swallow requests meant for a local fake.
-        self.session.trust_env = False
+        The twilio library builds absolute URLs per product domain; rewriting scheme and
+        host here points all of them at a local fake in tests without patching the library.
+        """
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        parts = urlsplit(url)
-        url = urlunsplit(
-            (self._base.scheme, self._base.netloc, self._base.path + parts.path, parts.query, "")
-        )
-        return super().request(method, url, *args, **kwargs)
+        def __init__(self, base_url: str, timeout: float) -> None:
+            super().__init__(timeout=timeout)
+            self._base = urlsplit(base_url)
+            # A developer's HTTP(S)_PROXY must not swallow requests meant for a local fake.
+            self.session.trust_env = False
+
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+            parts = urlsplit(url)
+            url = urlunsplit(
+                (
+                    self._base.scheme,
+                    self._base.netloc,
+                    self._base.path + parts.path,
+                    parts.query,
+                    "",
+                )
+            )
+            return super().request(method, url, *args, **kwargs)
+
+    return _RedirectingHttpClient
+
+
+def preload() -> None:
+    """Import the REST client now. The web server calls this at start (config/asgi.py), so
+    an operator's first "take" does not wait for the import; other processes never do."""
+    import twilio.rest  # noqa: F401  # the client, and requests under it
+
+    _redirecting_http_client_class()
 
 
 def is_configured() -> bool:
@@ -71,10 +96,13 @@ def is_configured() -> bool:
 
 
 def rest_client() -> Client:
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
     timeout = settings.TWILIO_REST_TIMEOUT_SECONDS
     http_client: TwilioHttpClient
     if settings.TWILIO_API_BASE_URL:
-        http_client = _RedirectingHttpClient(settings.TWILIO_API_BASE_URL, timeout)
+        http_client = _redirecting_http_client_class()(settings.TWILIO_API_BASE_URL, timeout)
     else:
         http_client = TwilioHttpClient(timeout=timeout)
     return Client(
@@ -101,6 +129,9 @@ def call_redirect(*, sid: str, url: str) -> None:
     end never reached us), TelephonyTimeout when Twilio did not answer in time, and
     TelephonyError on any other failure, so the caller can be put back in the queue.
     """
+    import requests
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
     try:
         rest_client().calls(sid).update(url=url, method="POST")
     except TwilioRestException as error:
@@ -126,6 +157,9 @@ def call_status(*, sid: str) -> str:
     when it did not answer in time and TelephonyError on any other failure: only a status
     or a 404 is an answer about the call.
     """
+    import requests
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
     try:
         call = rest_client().calls(sid).fetch()
     except TwilioRestException as error:
@@ -152,6 +186,9 @@ def call_create(*, to: str, from_: str, url: str, status_callback: str) -> str:
     status, Twilio's error code and the exception's class are logged: Twilio's error
     messages for a refused call quote the number ("Invalid 'To' Phone Number: +31...").
     """
+    import requests
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
     try:
         call = rest_client().calls.create(
             to=to,

@@ -11,8 +11,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from twilio.jwt.access_token import AccessToken
-from twilio.jwt.access_token.grants import VoiceGrant
 
 from accounts.roles import ANSWER_HOTLINE
 from accounts.security import log_refusal, permission_required, staff_user
@@ -322,6 +320,11 @@ def token(request: HttpRequest) -> JsonResponse:
     if not (twilio_rest.is_configured() and settings.TWILIO_TWIML_APP_SID):
         # No Twilio account: calls are simulated and there is nothing to register.
         return JsonResponse({"token": None, "simulated": True})
+    # Imported here: the JWT library is only needed by this view, not by every process
+    # that loads the URLconf.
+    from twilio.jwt.access_token import AccessToken
+    from twilio.jwt.access_token.grants import VoiceGrant
+
     identity = services.operator_identity(staff_user(request))
     access_token = AccessToken(
         settings.TWILIO_ACCOUNT_SID,

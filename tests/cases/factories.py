@@ -90,3 +90,34 @@ def partner_answer(reason: str = "", *, organisation: str = "CJG"):
 def assessment_completed(case) -> AssessedFact:
     """An assessment fact that completes the assessment step (the assessment is elsewhere)."""
     return AssessedFact(label="test", acute=False, completes_assessment=True)
+
+
+def bulk_cases(count: int, *, by, state: str = "intake", channel: str = Channel.PHONE, **fields):
+    """`count` cases at once (bulk inserts, no encrypted content), each with one contact:
+    for tests about how many there are, not what they say."""
+    from django.utils import timezone
+
+    from cases import working_days
+    from cases.models import Case, Contact
+
+    now = timezone.now()
+    start = Case.objects.count()
+    cases = Case.objects.bulk_create(
+        Case(
+            reference=f"VT-T{start + number:07d}",
+            case_type=CaseType.REPORT,
+            state=state,
+            region=by.region,
+            team_id=by.team_id,
+            created_by=by,
+            reported_at=now - datetime.timedelta(minutes=number),
+            assessment_due=working_days.assessment_due(timezone.localdate(now)),
+            closed_at=now if state == "closed" else None,
+            **fields,
+        )
+        for number in range(count)
+    )
+    Contact.objects.bulk_create(
+        Contact(case=case, channel=channel, role=ContactRole.VICTIM) for case in cases
+    )
+    return cases

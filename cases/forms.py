@@ -73,6 +73,10 @@ def _check_phone(value: str, field: str, errors: dict[str, StrOrPromise]) -> Non
             errors[field] = _("Dit is geen geldig telefoonnummer.")
 
 
+SAFE_WINDOW_TIME_FORMATS = ["%H:%M", "%H.%M"]
+SAFE_WINDOW_TIME_ATTRS = {"inputmode": "numeric", "autocomplete": "off", "size": 5, "maxlength": 5}
+
+
 class ContactForm(forms.Form):
     channel = forms.ChoiceField(label=_("Kanaal"), choices=Channel.choices, initial=Channel.PHONE)
     role = forms.ChoiceField(
@@ -103,15 +107,21 @@ class ContactForm(forms.Form):
     profession = forms.ChoiceField(label=_("Beroepsgroep"), choices=PROFESSIONS, required=False)
     never_call_back = forms.BooleanField(label=_("Nooit terugbellen"), required=False)
     safe_number = forms.CharField(label=_("Veilig terugbelnummer"), max_length=40, required=False)
+    # Text, not type="time" (a browser set to English shows a 12-hour clock): 24-hour,
+    # as the safety actions' time below.
     safe_window_start = forms.TimeField(
         label=_("Veilig bellen vanaf (uu:mm)"),
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        input_formats=SAFE_WINDOW_TIME_FORMATS,
+        widget=forms.TimeInput(attrs=SAFE_WINDOW_TIME_ATTRS, format="%H:%M"),
+        error_messages={"invalid": _("Geef het tijdstip als uu:mm (24 uur).")},
     )
     safe_window_end = forms.TimeField(
         label=_("Veilig bellen tot (uu:mm)"),
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        input_formats=SAFE_WINDOW_TIME_FORMATS,
+        widget=forms.TimeInput(attrs=SAFE_WINDOW_TIME_ATTRS, format="%H:%M"),
+        error_messages={"invalid": _("Geef het tijdstip als uu:mm (24 uur).")},
     )
     shared_family_phone = forms.BooleanField(
         label=_("Dit nummer is een gedeelde gezinstelefoon"), required=False

@@ -264,11 +264,7 @@ def _radar_strings() -> dict[str, str]:
         "same": _("zelfde"),
         "busy": _("Te veel zoekvragen; wacht even."),
         "failed": _("De radar is niet bereikbaar."),
-        "phone": _("telefoonnummer"),
-        "name": _("naam"),
-        "address": _("adres"),
-        "bsn": _("BSN"),
-        "date_of_birth": _("geboortedatum"),
+        **{reason: str(label) for reason, label in selectors.MATCH_LABELS.items()},
     }
 
 

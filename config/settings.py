@@ -412,6 +412,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True
+# Dates in the reader's language in the Dutch order, and a 24-hour clock, in English too.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- the organisation ------------------------------------------------------------
 

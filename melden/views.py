@@ -6,6 +6,7 @@ and nothing personal in a URL (steps are /melden/stap/<n>/).
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable
 from typing import Any, cast
@@ -17,6 +18,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -68,6 +70,15 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "melden/start.html", {"draft": draft})
 
 
+def _date_in_words(value: str) -> str:
+    """A date as the browser sends it ("2017-06-01") in the reader's words ("1 juni 2017");
+    anything else as it was typed (the step's own validation speaks about it)."""
+    try:
+        return date_format(datetime.date.fromisoformat(value), "j F Y")
+    except (TypeError, ValueError):
+        return value
+
+
 def _review_context(draft: Any) -> dict[str, Any]:
     """Everything entered so far, as labels, for the review step."""
     reporter = online.stored(draft, 1) or {}
@@ -90,7 +101,7 @@ def _review_context(draft: Any) -> dict[str, Any]:
                     "role": role_labels.get(situation.get(prefix + "role", ""), ""),
                     "is_child": situation.get(prefix + "is_child") == "child",
                     "name": situation.get(prefix + "name", ""),
-                    "date_of_birth": situation.get(prefix + "date_of_birth", ""),
+                    "date_of_birth": _date_in_words(situation.get(prefix + "date_of_birth", "")),
                     "bsn": situation.get(prefix + "bsn", ""),
                 }
             )

@@ -87,7 +87,7 @@ function startRadar() {
     for (const m of matches) {
       const same = m.matched_on.map((key) => T[key] || key).join(", ");
       const facts = [m.state, `${T.team}: ${m.team || "–"}`, `${T.owner}: ${m.owner || "–"}`];
-      if (m.last_contact) facts.push(`${T.last_contact}: ${new Date(m.last_contact).toLocaleDateString(document.documentElement.lang)}`);
+      if (m.last_contact) facts.push(`${T.last_contact}: ${new Date(m.last_contact).toLocaleDateString(document.documentElement.lang === "en" ? "en-GB" : "nl-NL", { day: "numeric", month: "numeric", year: "numeric" })}`);
       facts.push(`${T.same} ${same}`);
       const item = el("li", { class: "radar-match", "data-reference": m.reference });
       if (m.visible && m.url) item.append(el("a", { href: m.url, target: "_blank", rel: "noopener", text: m.reference }));

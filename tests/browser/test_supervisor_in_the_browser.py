@@ -71,7 +71,7 @@ def test_a_supervisor_sees_the_overdue_case_first_approves_reassigns_and_watches
         log_in(desk, server.url, operator)
         desk.goto(f"{server.url}/hotline/")
         expect(desk.locator("#connection")).to_have_text("Live")
-        desk.get_by_role("button", name=f"Neem gesprek {call.pk} aan").click()
+        desk.locator(f'#queue li[data-call-id="{call.pk}"] button.take').click()
         expect(figure("waiting")).to_have_text("0", timeout=3000)
         expect(figure("answered")).to_have_text("1")
         expect(figure("service_level_text")).to_have_text("100 %")

@@ -32,9 +32,12 @@ from cases.codes import CaseType, Channel, ContactRole
 from cases.models import Case
 from cases.services import IntakeData, intake_register
 from melden.forms import (
+    MAX_PEOPLE,
     AnonymityStep,
+    BasePeopleFormSet,
     ClientStep,
     MeldcodeStepForm,
+    OnlinePersonForm,
     PeopleFormSet,
     ReportAnywayForm,
     ReporterStep,
@@ -72,6 +75,7 @@ STEPS = [
 ]
 STEP_COUNT = len(STEPS)
 REVIEW_STEP = STEP_COUNT
+PEOPLE_STEP = 4
 
 
 def step(number: int) -> Step:
@@ -111,6 +115,38 @@ def raw_answers(form: forms.Form | forms.BaseFormSet, post: Any) -> dict[str, An
 
 def people_formset(data: dict[str, Any] | None) -> forms.BaseFormSet:
     return PeopleFormSet(data, prefix=PEOPLE_PREFIX)
+
+
+ADD_PERSON = "add_person"
+
+
+def step_with_one_more_person(number: int, post: Any) -> list[forms.Form | forms.BaseFormSet]:
+    """ "Persoon toevoegen" without script: the step again with what was typed, as initial
+    values (no errors yet: the professional is not done), and one empty person more."""
+    step_form = step(number).form(None)
+    step_form.initial = {
+        name: post.getlist(name) if isinstance(field, forms.MultipleChoiceField) else post.get(name)
+        for name, field in step_form.fields.items()
+        if name != "website" and name in post
+    }
+    fields = list(OnlinePersonForm.base_fields)
+    try:
+        posted = int(post.get(f"{PEOPLE_PREFIX}-TOTAL_FORMS", 1))
+    except (TypeError, ValueError):
+        posted = 1
+    people = [
+        {name: post.get(f"{PEOPLE_PREFIX}-{index}-{name}", "") for name in fields}
+        for index in range(max(1, min(posted, MAX_PEOPLE)))
+    ]
+    formset_class = forms.formset_factory(
+        OnlinePersonForm,
+        formset=BasePeopleFormSet,
+        extra=1 if len(people) < MAX_PEOPLE else 0,
+        max_num=MAX_PEOPLE,
+        absolute_max=MAX_PEOPLE,
+        validate_max=True,
+    )
+    return [step_form, formset_class(initial=people, prefix=PEOPLE_PREFIX)]
 
 
 # --- drafts -------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def _forms_for(number: int, data: Any) -> list[forms.Form | forms.BaseFormSet]:
     result: list[forms.Form | forms.BaseFormSet] = [online.step(number).form(data)]
-    if number == 4:
+    if number == online.PEOPLE_STEP:
         result.append(online.people_formset(data))
     return result
 
@@ -135,8 +135,11 @@ def _render_step(
     *,
     status: int = 200,
     acute_now: bool = False,
+    focus_new_person: bool = False,
 ) -> HttpResponse:
     context: dict[str, Any] = {
+        "focus_new_person": focus_new_person,
+        "max_people": MAX_PEOPLE,
         "step": online.step(number),
         "steps": online.STEPS,
         "step_count": online.STEP_COUNT,
@@ -172,6 +175,11 @@ def step(request: HttpRequest, number: int) -> HttpResponse:
 
     if online.rate_limited(request, "post"):
         return _too_many(request)
+    if number == online.PEOPLE_STEP and online.ADD_PERSON in request.POST:
+        if cast(StepForm, online.step(number).form(request.POST)).honeypot_filled():
+            return _neutral(request, number)
+        people_step = online.step_with_one_more_person(number, request.POST)
+        return _render_step(request, number, people_step, draft, focus_new_person=True)
     step_forms = _forms_for(number, request.POST)
     # The first form is always the step's own form; the people formset only follows it.
     if cast(StepForm, step_forms[0]).honeypot_filled():

@@ -506,6 +506,19 @@ ONLINE_REPORT_DRAFT_MINUTES = env_int(
     120,
     help_text="Minutes an unfinished online report (encrypted, server-side) is kept",
 )
+ONLINE_REPORT_SAVED_DRAFT_DAYS = env_int(
+    "ONLINE_REPORT_SAVED_DRAFT_DAYS",
+    7,
+    help_text="Days a draft the professional saved to continue later (with the one-time "
+    "code sent to their own email) is kept, encrypted, server-side",
+)
+if ONLINE_REPORT_SAVED_DRAFT_DAYS < 1:
+    raise ImproperlyConfigured("ONLINE_REPORT_SAVED_DRAFT_DAYS must be at least 1.")
+ONLINE_REPORT_RESUME_ATTEMPTS_PER_HOUR = env_int(
+    "ONLINE_REPORT_RESUME_ATTEMPTS_PER_HOUR",
+    20,
+    help_text="Tries one address gets per hour to continue a saved draft with its code",
+)
 ONLINE_REPORT_SUBMISSIONS_PER_HOUR = env_int(
     "ONLINE_REPORT_SUBMISSIONS_PER_HOUR",
     10,

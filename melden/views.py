@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -67,7 +68,11 @@ def _neutral(request: HttpRequest, number: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def start(request: HttpRequest) -> HttpResponse:
     draft = online.draft_for(request)
-    return render(request, "melden/start.html", {"draft": draft})
+    return render(
+        request,
+        "melden/start.html",
+        {"draft": draft, "saved_draft_days": settings.ONLINE_REPORT_SAVED_DRAFT_DAYS},
+    )
 
 
 def _date_in_words(value: str) -> str:
@@ -139,6 +144,7 @@ def _render_step(
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "focus_new_person": focus_new_person,
+        "can_save_for_later": online.can_save_for_later(draft),
         "max_people": MAX_PEOPLE,
         "step": online.step(number),
         "steps": online.STEPS,
@@ -315,3 +321,76 @@ def _forget_every_cookie(request: HttpRequest, response: HttpResponse) -> None:
         path, domain = ours.get(name, ("/", None))
         response.delete_cookie(name, path=path, domain=domain, samesite="Lax")
     response["Clear-Site-Data"] = CLEAR_SITE_DATA
+
+
+# --- continue later ------------------------------------------------------------------------------
+
+
+class ResumeForm(forms.Form):
+    code = forms.CharField(
+        label=_lazy("Code uit uw e-mail"),
+        max_length=40,
+        help_text=_lazy(
+            "Bijvoorbeeld ABCD-EFGH-JKLM-NPQR; hoofdletters en streepjes maken niet uit."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+def _masked(email: str) -> str:
+    """m…@school.example.nl: enough to recognise one's own address on a shared screen."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+@public_page
+@require_POST
+def save_for_later(request: HttpRequest) -> HttpResponse:
+    """The professional asks to finish later: the draft stays on the server, encrypted, and
+    a one-time code goes to their own email address; this browser keeps nothing."""
+    if online.rate_limited(request, "post"):
+        return _too_many(request)
+    draft = online.draft_for(request)
+    if not online.can_save_for_later(draft):
+        messages.info(request, _("Vul eerst stap 1 in: de code gaat naar uw e-mailadres."))
+        return redirect("melden:step", number=1)
+    email = online.draft_save_for_later(request, draft=cast(Any, draft))
+    return render(
+        request,
+        "melden/saved_for_later.html",
+        {"email": _masked(email), "days": settings.ONLINE_REPORT_SAVED_DRAFT_DAYS},
+    )
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def resume(request: HttpRequest) -> HttpResponse:
+    """Continue a saved draft with the code from the email: once, within the days, with a
+    limit per address; a wrong, used or expired code gets one message that reveals nothing."""
+    form = ResumeForm(request.POST or None)
+    if request.method == "POST":
+        if online.resume_rate_limited(request):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                draft = online.draft_resume(request, code=form.cleaned_data["code"])
+            except online.ResumeRefused:
+                form.add_error(
+                    "code",
+                    _(
+                        "Met deze code kunnen we geen melding openen. Een code werkt één keer "
+                        "en %(days)s dagen lang. Klopt hij niet meer, begin dan opnieuw."
+                    )
+                    % {"days": settings.ONLINE_REPORT_SAVED_DRAFT_DAYS},
+                )
+            else:
+                messages.success(request, _("Welkom terug. U gaat verder waar u was gebleven."))
+                return redirect("melden:step", number=draft.step_reached)
+        return render(request, "melden/resume.html", {"form": form}, status=400)
+    return render(request, "melden/resume.html", {"form": form})

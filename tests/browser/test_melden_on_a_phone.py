@@ -150,3 +150,77 @@ def test_persoon_toevoegen_works_without_javascript_and_keeps_what_was_typed(liv
         expect(page.locator(".error-text")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_teacher_saves_the_report_between_lessons_and_finishes_it_the_next_day(
+    live_server, chromium, settings
+):
+    # The tries per hour count per address in a shared cache; this test is not about them.
+    settings.ONLINE_REPORT_RESUME_ATTEMPTS_PER_HOUR = 1_000_000
+    import datetime
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from melden.models import OnlineReportDraft
+    from outgoing_mail.models import OutgoingEmail
+
+    def phone_context():
+        context = chromium.new_context(locale="nl-NL", viewport=PHONE, is_mobile=True)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return context, page
+
+    context, page = phone_context()
+    try:
+        page.goto(f"{live_server.url}/melden/stap/1/")
+        page.get_by_role("group", name="Is er nu iemand in acuut gevaar?").get_by_label(
+            "Nee"
+        ).check()
+        page.get_by_label("Uw naam").fill("Marieke Jansen")
+        page.get_by_label("Organisatie").fill("Basisschool De Regenboog")
+        page.get_by_label("Beroepsgroep").select_option("education")
+        page.get_by_label("Telefoonnummer").fill("070-3456789")
+        page.get_by_label("E-mailadres").fill("m.jansen@regenboog.example.nl")
+        page.get_by_role("button", name="Volgende").click()
+        expect(page.get_by_text("Stap 2 van 6")).to_be_visible()
+        page.get_by_role("button", name="Later verder gaan").click()
+        expect(page.get_by_role("heading", name="Uw melding is bewaard")).to_be_visible()
+        expect(page.get_by_text("m…@regenboog.example.nl")).to_be_visible()
+        assert_fits_the_phone(page)
+        save_screenshot(page, "melden-later")
+        # The phone keeps nothing that leads to the report.
+        page.goto(f"{live_server.url}/melden/")
+        expect(page.get_by_role("link", name="Start de melding")).to_be_visible()
+    finally:
+        context.close()
+
+    # Sent through the outbox to the professional's own address (the outbox keeps no body
+    # after sending; the test's mail backend has the message).
+    sent = OutgoingEmail.objects.get(purpose=OutgoingEmail.Purpose.RESUME_CODE)
+    assert sent.recipient == "m.jansen@regenboog.example.nl" and sent.sent_at is not None
+    message = next(m for m in mail.outbox if m.to == [sent.recipient])
+    found = re.search(r"[A-Z2-9]{4}(?:-[A-Z2-9]{4}){3}", message.body)
+    assert found, message.body
+    code = found.group(0)
+    # The next day.
+    a_day_ago = timezone.now() - datetime.timedelta(days=1)
+    OnlineReportDraft.objects.update(
+        created_at=a_day_ago,
+        updated_at=a_day_ago,
+        expires_at=a_day_ago + datetime.timedelta(days=7),
+    )
+
+    context, page = phone_context()
+    try:
+        page.goto(f"{live_server.url}/melden/")
+        page.get_by_role("link", name=re.compile("Verder met een bewaarde melding")).click()
+        page.get_by_label("Code uit uw e-mail").fill(code.lower())
+        assert_fits_the_phone(page)
+        page.get_by_role("button", name="Verder").click()
+        expect(page.get_by_text("Stap 2 van 6")).to_be_visible()
+        expect(page.get_by_text("U gaat verder waar u was gebleven.")).to_be_visible()
+        page.get_by_role("button", name="Vorige").click()
+        expect(page.get_by_label("Uw naam")).to_have_value("Marieke Jansen")
+    finally:
+        context.close()

@@ -319,7 +319,7 @@ class PersonForm(forms.Form):
 MAX_PEOPLE = 20
 
 
-class BasePeopleFormSet(BaseFormSet):  # type: ignore[type-arg]
+class BasePeopleFormSet(BaseFormSet):
     """One person row to start with; "Persoon toevoegen" adds one (by script, or by a round
     trip without it). Every row may stay empty, however many the page posted."""
 

@@ -200,7 +200,7 @@ def test_a_teacher_saves_the_report_between_lessons_and_finishes_it_the_next_day
     sent = OutgoingEmail.objects.get(purpose=OutgoingEmail.Purpose.RESUME_CODE)
     assert sent.recipient == "m.jansen@regenboog.example.nl" and sent.sent_at is not None
     message = next(m for m in mail.outbox if m.to == [sent.recipient])
-    found = re.search(r"[A-Z2-9]{4}(?:-[A-Z2-9]{4}){3}", message.body)
+    found = re.search(r"[A-Z2-9]{4}(?:-[A-Z2-9]{4}){3}", str(message.body))
     assert found, message.body
     code = found.group(0)
     # The next day.

@@ -92,7 +92,9 @@ def test_a_forged_row_count_gives_the_form_again_not_a_500(operator_client):
 @pytest.mark.parametrize("time", ["9:00", "21.30"])
 def test_safe_callback_times_are_24_hour_text(operator_client, time):
     html = operator_client.get("/cases/new/").content.decode()
-    field = re.search(r'<input[^>]*name="contact-safe_window_start"[^>]*>', html).group(0)
+    found = re.search(r'<input[^>]*name="contact-safe_window_start"[^>]*>', html)
+    assert found, "no safe-callback start field"
+    field = found.group(0)
     assert 'type="text"' in field and 'inputmode="numeric"' in field
     response = operator_client.post("/cases/new/", intake_post(**{"contact-safe_window_end": time}))
     assert response.status_code == 302

@@ -105,6 +105,7 @@ def test_the_case_page_and_its_history_say_steps_and_states_in_words(
         assert "Safety assessment completed" in text
     # The dates of the history: the day before the month, a 24-hour clock.
     first_step = CaseTransition.objects.filter(case=handed_over_case).first()
+    assert first_step is not None
     at = timezone.localtime(first_step.at)
     assert f"{at.day}-{at.month}-{at.year} {at:%H:%M}" in text
     assert not re.search(r"\b[ap]\.?m\.?\b", text, re.IGNORECASE)

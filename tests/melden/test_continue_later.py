@@ -33,7 +33,9 @@ def saved_for_later(client: Client) -> str:
     assert response.status_code == 200
     mail = OutgoingEmail.objects.get(purpose=OutgoingEmail.Purpose.RESUME_CODE)
     assert mail.recipient == reporter()["email"]
-    return CODE.search(mail.body).group(1)
+    found = CODE.search(mail.body)
+    assert found, "no code in the mail"
+    return found.group(1)
 
 
 def test_a_saved_draft_is_continued_with_the_code_on_another_device(settings):

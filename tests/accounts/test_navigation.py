@@ -159,3 +159,18 @@ def test_groups_are_the_roles_of_the_table():
     # The homes name only roles the table knows (and the superuser).
     assert set(roles.ROLE_HOMES) - {"superuser"} == set(roles.ROLES)
     assert Group.objects.filter(name__in=roles.ROLES).count() == len(roles.ROLES)
+
+
+def test_raw_html_in_the_guide_is_shown_as_text_never_run(operator_client, tmp_path, monkeypatch):
+    guide = tmp_path / "operator-guide.md"
+    guide.write_text("# Gids\n\n<script>window.x = 1</script>\n", encoding="utf-8")
+    monkeypatch.setattr("accounts.views.OPERATOR_GUIDE", guide)
+    html = operator_client.get(reverse("operator_guide")).content.decode()
+    assert "<h1>Gids</h1>" in html
+    assert "<script>window.x" not in html
+    assert "&lt;script&gt;window.x = 1&lt;/script&gt;" in html
+
+
+def test_a_missing_guide_is_a_plain_404(operator_client, tmp_path, monkeypatch):
+    monkeypatch.setattr("accounts.views.OPERATOR_GUIDE", tmp_path / "gone.md")
+    assert operator_client.get(reverse("operator_guide")).status_code == 404

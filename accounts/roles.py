@@ -36,6 +36,17 @@ ROLE_LABELS = {
     PARTNER: _("Partner"),
 }
 
+# Where each role lands after logging in, by URL name: the page its work starts from.
+# The strongest role decides (User.role); a superuser without a role manages the staff.
+ROLE_HOMES = {
+    OPERATOR: "dashboard:dashboard",
+    SUPERVISOR: "supervision:overview",
+    GEDRAGSWETENSCHAPPER: "safety_assessment:approvals",
+    VERTROUWENSARTS: "safety_assessment:approvals",
+    PARTNER: "partner:inbox",
+    "superuser": "accounts:staff_list",
+}
+
 # The permissions, as "app_label.codename": the only place these strings are written
 # (tests/privacy/test_access_gate.py fails on a copy elsewhere). Views, services and
 # selectors import the constant.
@@ -81,5 +92,15 @@ def sync_role_groups(**kwargs: Any) -> None:
         group.permissions.set(permissions)
 
 
+# Roles an access log entry can name besides the staff roles.
+OTHER_ROLE_LABELS = {
+    "superuser": _("Beheerder"),
+    "none": _("Geen rol"),
+    "anonymous": _("Niet ingelogd"),
+}
+
+
 def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
+    """A role in words; a value of someone's own making (the purge command's
+    "beheer (user)") shows as written, since it is words already."""
+    return str(ROLE_LABELS.get(role) or OTHER_ROLE_LABELS.get(role) or role)

@@ -5,13 +5,14 @@ from typing import Any
 
 import django_otp
 from axes.helpers import get_lockout_message
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +35,8 @@ from accounts.forms import (
 )
 from accounts.middleware import otp_verified
 from accounts.models import BackupCodeDevice, User
-from accounts.roles import MANAGE_STAFF
+from accounts.navigation import role_home_url
+from accounts.roles import MANAGE_STAFF, SUPERVISE
 from accounts.security import client_ip, log_refusal, permission_required
 
 
@@ -47,12 +49,24 @@ def _staff(request: HttpRequest) -> User:
 
 
 def _next_path(request: HttpRequest) -> str:
+    """The page asked for before the login, if it is ours; "" for none (the site's root
+    counts as none: it is where a bookmark to the start goes)."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        candidate
+        and candidate != reverse("home")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
-    return reverse("home")
+    return ""
+
+
+def _landing(request: HttpRequest) -> str:
+    """Where a fully logged-in member of staff goes: the page they asked for, else their
+    role's home (operators on the dashboard)."""
+    return _next_path(request) or role_home_url(request.user)
 
 
 def _locked_out(request: HttpRequest) -> HttpResponse:
@@ -71,7 +85,7 @@ def _locked_out(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and otp_verified(request.user):
-        return HttpResponseRedirect(_next_path(request))
+        return HttpResponseRedirect(_landing(request))
     form = StaffLoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
@@ -117,7 +131,7 @@ def token_view(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return redirect("accounts:login")
     if otp_verified(user):
-        return HttpResponseRedirect(_next_path(request))
+        return HttpResponseRedirect(_landing(request))
     if services.second_factor_locked(user):
         return _locked_out(request)
     has_totp = totp_device_model().objects.filter(user=user, confirmed=True).exists()
@@ -136,7 +150,7 @@ def token_view(request: HttpRequest) -> HttpResponse:
                     _("Je hebt een reservecode gebruikt; er zijn er nog %(left)s.")
                     % {"left": left},
                 )
-            return HttpResponseRedirect(_next_path(request))
+            return HttpResponseRedirect(_landing(request))
         refused = _wrong_code(request, user)
         if refused is not None:
             return refused
@@ -170,7 +184,7 @@ def _enrol(request: HttpRequest, user: User) -> HttpResponse:
             return render(
                 request,
                 "accounts/backup_codes_new.html",
-                {"codes": codes, "next": _next_path(request), "enrolled": True},
+                {"codes": codes, "next": _landing(request), "enrolled": True},
             )
         refused = _wrong_code(request, user)
         if refused is not None:
@@ -216,7 +230,37 @@ def keepalive(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def home(request: HttpRequest) -> HttpResponse:
+    """Every page this member of staff may use, and their account's pages."""
     return render(request, "accounts/home.html")
+
+
+OPERATOR_GUIDE = settings.BASE_DIR / "docs" / "operator-guide.md"
+GUIDE_SCREENSHOTS = settings.BASE_DIR / "docs" / "screenshots"
+
+
+@never_cache
+@require_http_methods(["GET"])
+def operator_guide(request: HttpRequest) -> HttpResponse:
+    """docs/operator-guide.md as the staff pages' help page. Raw HTML in the file is
+    escaped, not passed through; its images (screenshots/...) resolve below /help/."""
+    from markdown_it import MarkdownIt
+
+    try:
+        text = OPERATOR_GUIDE.read_text(encoding="utf-8")
+    except OSError:
+        raise Http404 from None
+    guide = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return render(request, "accounts/operator_guide.html", {"guide": mark_safe(guide)})  # noqa: S308  # markdown-it escapes: html is off
+
+
+@never_cache
+@require_http_methods(["GET"])
+def operator_guide_screenshot(request: HttpRequest, name: str) -> FileResponse:
+    """A screenshot of the guide; the slug in the URL cannot leave the folder."""
+    path = GUIDE_SCREENSHOTS / f"{name}.png"
+    if not path.is_file():
+        raise Http404
+    return FileResponse(path.open("rb"), content_type="image/png")
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")

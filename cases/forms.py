@@ -313,9 +313,42 @@ class PersonForm(forms.Form):
         }
 
 
+MAX_PEOPLE = 20
+
+
+class BasePeopleFormSet(BaseFormSet):
+    """One person row to start with; "Persoon toevoegen" adds one (by script, or by a round
+    trip without it). Every row may stay empty, however many the page posted."""
+
+    def initial_form_count(self) -> int:
+        if self.is_bound:
+            return 0
+        return super().initial_form_count()
+
+
 PeopleFormSet: type[BaseFormSet[PersonForm]] = forms.formset_factory(
-    PersonForm, extra=3, max_num=20, validate_max=True
+    PersonForm,
+    formset=BasePeopleFormSet,
+    extra=1,
+    max_num=MAX_PEOPLE,
+    absolute_max=MAX_PEOPLE,
+    validate_max=True,
 )
+
+
+def initial_from_post(form: forms.BaseForm, post: Any) -> dict[str, Any]:
+    """What was typed into `form`, as initial values: the page again, without errors, for
+    a round trip that is not a save ("Persoon toevoegen" without script)."""
+    initial: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        if isinstance(field, forms.MultipleChoiceField):
+            initial[name] = post.getlist(key)
+        elif isinstance(field, forms.BooleanField):
+            initial[name] = key in post
+        elif key in post:
+            initial[name] = post.get(key)
+    return initial
 
 
 class StepForm(forms.Form):

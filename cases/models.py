@@ -56,6 +56,39 @@ OPEN_STATES = [state for state in State.values if state != State.CLOSED]
 # The condition of the partial indexes on open cases: the same SQL as CaseQuerySet.open().
 OPEN = ~Q(state=State.CLOSED)
 
+# What a screen calls each step of the life cycle (CaseTransition.name): words, never the
+# method's name. "register" is the intake itself, recorded by cases.services.intake_register.
+TRANSITION_LABELS = {
+    "register": _("Geregistreerd"),
+    "start_assessment": _("Veiligheidsbeoordeling gestart"),
+    "complete_assessment": _("Veiligheidsbeoordeling afgerond"),
+    "decide": _("Besluit genomen"),
+    "accept_handover": _("Overdracht geaccepteerd"),
+    "accept_handover_jbw": _("Overdracht aan Jeugdbescherming West geaccepteerd"),
+    "reject_handover": _("Overdracht geweigerd"),
+    "finish_investigation": _("Onderzoek afgerond"),
+    "end_council_request": _("Verzoek Raad beëindigd"),
+    "close": _("Gesloten"),
+    "reopen": _("Heropend"),
+    "convert_to_report": _("Omgezet in een melding"),
+}
+
+
+def transition_label(name: str) -> str:
+    """A step's words; a name missing from the table shows as a neutral word, never the code."""
+    return str(TRANSITION_LABELS.get(name, _("Stap")))
+
+
+def state_label(value: str) -> str:
+    """A state's (or, for convert_to_report, a case type's) words."""
+    if not value:
+        return "\N{EN DASH}"
+    for choices in (State, CaseType):
+        if value in choices.values:
+            return str(choices(value).label)
+    return "\N{EN DASH}"
+
+
 # The permissions behind the transitions (accounts.roles is the table; these stay
 # importable from here for the modules that use them).
 WORK_CASES = roles.WORK_CASES
@@ -615,6 +648,33 @@ class CaseTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_state} → {self.to_state}"
+
+    @property
+    def label(self) -> str:
+        return transition_label(self.name)
+
+    @property
+    def from_label(self) -> str:
+        return state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return state_label(self.to_state)
+
+    @property
+    def by_label(self) -> str:
+        """Who took the step, in words: the member of staff, or the partner's system by
+        the organisation's name (looked up by name: handover is a layer above cases)."""
+        if self.by is not None:
+            return self.by.get_username()
+        slug = self.by_system.removeprefix("partner:")
+        if slug != self.by_system:
+            from django.apps import apps
+
+            organisation = apps.get_model("handover", "PartnerOrganisation")
+            name = organisation.objects.filter(slug=slug).values_list("name", flat=True).first()
+            return str(_("systeem van %(organisation)s") % {"organisation": name or slug})
+        return str(_("het systeem"))
 
 
 class CaseLink(models.Model):

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case as When_
 from django.db.models import F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases.models import Case, Contact, Person
@@ -23,6 +24,15 @@ from privacy.blind_index import (
     phone_index,
 )
 
+# What a screen calls each reason for a radar match: words, never the code.
+MATCH_LABELS = {
+    "phone": _("telefoonnummer"),
+    "name": _("naam"),
+    "address": _("adres"),
+    "bsn": _("BSN"),
+    "date_of_birth": _("geboortedatum"),
+}
+
 
 @dataclass
 class RadarMatch:
@@ -31,6 +41,10 @@ class RadarMatch:
     case: Case
     matched_on: set[str] = field(default_factory=set)
     visible: bool = True
+
+    @property
+    def matched_on_labels(self) -> list[str]:
+        return [str(MATCH_LABELS.get(reason, reason)) for reason in sorted(self.matched_on)]
 
 
 def radar_matches(

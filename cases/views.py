@@ -30,6 +30,7 @@ from cases.access import case_for, case_view
 from cases.acute_clock import acute_clock
 from cases.codes import CaseType, caller_contact
 from cases.forms import (
+    MAX_PEOPLE,
     CaseForm,
     CaseSearchForm,
     ContactAddForm,
@@ -38,6 +39,7 @@ from cases.forms import (
     PersonForm,
     SafetyActionForm,
     StepForm,
+    initial_from_post,
     reference_part,
 )
 from cases.models import Case, Contact, State
@@ -166,9 +168,37 @@ class IntakeSetup:
     call: dict[str, Any] | None = None
 
 
+ADD_PERSON = "add_person"
+
+
+def _intake_with_one_more_person(
+    request: HttpRequest,
+) -> tuple[CaseForm, ContactForm, BaseFormSet[PersonForm]]:
+    """ "Persoon toevoegen" without script: the intake again as typed, one empty row more."""
+    post = request.POST
+    case_form = CaseForm(prefix="case")
+    case_form.initial = initial_from_post(case_form, post)
+    case_type = post.get("case-case_type", CaseType.ADVICE)
+    contact_form = ContactForm(prefix="contact", case_type=case_type)
+    contact_form.initial = initial_from_post(contact_form, post)
+    try:
+        posted = int(post.get("people-TOTAL_FORMS", 1))
+    except ValueError:
+        posted = 1
+    rows = [
+        initial_from_post(PersonForm(prefix=f"people-{index}"), post)
+        for index in range(max(1, min(posted, MAX_PEOPLE)))
+    ]
+    people = PeopleFormSet(prefix="people", initial=rows)
+    people.extra = 1 if len(rows) < MAX_PEOPLE else 0
+    return case_form, contact_form, people
+
+
 def _intake_forms(
     request: HttpRequest, setup: IntakeSetup
 ) -> tuple[CaseForm, ContactForm, BaseFormSet[PersonForm]]:
+    if request.method == "POST" and ADD_PERSON in request.POST:
+        return _intake_with_one_more_person(request)
     data = request.POST if request.method == "POST" else None
     case_form = CaseForm(data, prefix="case", initial=setup.case_initial)
     case_type = data.get("case-case_type", CaseType.ADVICE) if data is not None else CaseType.ADVICE
@@ -195,7 +225,8 @@ def intake_page(request: HttpRequest, setup: IntakeSetup) -> HttpResponse:
     a report on a case the operator may change. Views call this after their own checks."""
     user = staff_user(request)
     case_form, contact_form, people = _intake_forms(request, setup)
-    if request.method == "POST":
+    adding_a_person = request.method == "POST" and ADD_PERSON in request.POST
+    if request.method == "POST" and not adding_a_person:
         valid = all([case_form.is_valid(), contact_form.is_valid(), people.is_valid()])
         if valid:
             intake = services.IntakeData(
@@ -241,8 +272,11 @@ def intake_page(request: HttpRequest, setup: IntakeSetup) -> HttpResponse:
             "radar_url": setup.radar_url or reverse("cases:radar"),
             "radar_strings": _radar_strings(),
             "call": setup.call,
+            "max_people": MAX_PEOPLE,
+            "focus_new_person": adding_a_person,
+            "people_added_by_post": True,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and not adding_a_person else 200,
     )
 
 
@@ -274,11 +308,7 @@ def _radar_strings() -> dict[str, str]:
         "same": _("zelfde"),
         "busy": _("Te veel zoekvragen; wacht even."),
         "failed": _("De radar is niet bereikbaar."),
-        "phone": _("telefoonnummer"),
-        "name": _("naam"),
-        "address": _("adres"),
-        "bsn": _("BSN"),
-        "date_of_birth": _("geboortedatum"),
+        **{reason: str(label) for reason, label in selectors.MATCH_LABELS.items()},
     }
 
 

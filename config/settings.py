@@ -208,6 +208,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.navigation.staff_navigation",
             ],
         },
     },
@@ -481,6 +482,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True
+# Dates in the reader's language in the Dutch order, and a 24-hour clock, in English too.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- the organisation ------------------------------------------------------------
 
@@ -571,6 +574,19 @@ ONLINE_REPORT_DRAFT_MINUTES = env_int(
     "ONLINE_REPORT_DRAFT_MINUTES",
     120,
     help_text="Minutes an unfinished online report (encrypted, server-side) is kept",
+)
+ONLINE_REPORT_SAVED_DRAFT_DAYS = env_int(
+    "ONLINE_REPORT_SAVED_DRAFT_DAYS",
+    7,
+    help_text="Days a draft the professional saved to continue later (with the one-time "
+    "code sent to their own email) is kept, encrypted, server-side",
+)
+if ONLINE_REPORT_SAVED_DRAFT_DAYS < 1:
+    raise ImproperlyConfigured("ONLINE_REPORT_SAVED_DRAFT_DAYS must be at least 1.")
+ONLINE_REPORT_RESUME_ATTEMPTS_PER_HOUR = env_int(
+    "ONLINE_REPORT_RESUME_ATTEMPTS_PER_HOUR",
+    20,
+    help_text="Tries one address gets per hour to continue a saved draft with its code",
 )
 ONLINE_REPORT_SUBMISSIONS_PER_HOUR = env_int(
     "ONLINE_REPORT_SUBMISSIONS_PER_HOUR",

@@ -40,6 +40,7 @@ from hotline.presence import (
     presence_for_region,
     presence_set,
 )
+from hotline.regions import region_names
 from hotline.selectors import (
     acute_list,
     call_queue_for,
@@ -207,9 +208,16 @@ def _strings() -> dict[str, Any]:
         "presence": {value: str(label) for value, label in PresenceState.choices},
         "call_states": {value: str(label) for value, label in CallState.choices},
         "case_types": {value: str(label) for value, label in CaseType.choices},
+        "regions": region_names(),
+        "time_zone": settings.TIME_ZONE,
         "take": _("Neem aan"),
-        # The visible "Neem aan" starts the name, so speech input ("klik Neem aan") finds it.
-        "take_label": _("Neem aan: gesprek %(id)s"),
+        # Starts with the button's own words ("Neem aan"), as a screen reader user hears them.
+        "take_label": _("Neem aan: nummer %(place)s in de wachtrij, %(role)s"),
+        "place": _("%(place)s."),
+        "place_label": _("Nummer %(place)s in de wachtrij"),
+        # The service-level norm: a wait past it is highlighted in the queue.
+        "wait_norm_seconds": settings.SERVICE_LEVEL_SECONDS,
+        "past_norm": _("langer dan de norm"),
         "call": _("Gesprek %(id)s"),
         "acute": _("Acuut"),
         "priority": _("prioriteit %(n)s"),
@@ -290,6 +298,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dashboard/dashboard.html",
         {
             "strings": _strings(),
+            "wait_norm_seconds": settings.SERVICE_LEVEL_SECONDS,
             "presence": presence,
             "presence_choices": [
                 (value, label)

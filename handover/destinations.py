@@ -129,6 +129,15 @@ def rules_current() -> RuleSet:
     return parse_rules(json.loads(RULES_FILE.read_text()), organisations=organisation_slugs())
 
 
+def rule_reason(rule_id: str, language: str) -> str:
+    """Why a rule proposed its destination, in the reader's language: what a screen shows
+    for a handover's rule (never its id). A rule since removed from the file shows a dash."""
+    for rule in rules_current().rules:
+        if rule.id == rule_id:
+            return rule.reason_in(language)
+    return "\N{EN DASH}"
+
+
 def propose(
     facts: dict[str, Any], *, rules: RuleSet | None = None, language: str = "nl"
 ) -> list[Proposal]:

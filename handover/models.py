@@ -172,6 +172,18 @@ class Handover(models.Model):
     def overridden(self) -> bool:
         return bool(self.override_reason)
 
+    @property
+    def rule_reason(self) -> str:
+        from django.utils.translation import get_language
+
+        from handover.destinations import rule_reason
+
+        return (
+            rule_reason(self.rule_id, (get_language() or "nl")[:2])
+            if self.rule_id
+            else "\N{EN DASH}"
+        )
+
 
 class ApiNonce(models.Model):
     """A nonce a partner system used; kept a while so a replayed request is refused."""

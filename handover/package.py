@@ -9,6 +9,7 @@ identity only when the reporter consented (cases.rules.reporter_identity_for_dis
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from cases import rules
@@ -61,7 +62,11 @@ def package_for_display(package: dict[str, Any]) -> dict[str, Any]:
             forms.get(code, code) for code in package.get("violence_forms", [])
         ],
         "people": [
-            {**person, "role_label": person_roles.get(person.get("role", ""), "")}
+            {
+                **person,
+                "role_label": person_roles.get(person.get("role", ""), ""),
+                "date_of_birth_label": _date_in_words(person.get("date_of_birth", "")),
+            }
             for person in package.get("people", [])
         ],
         "reporters": [
@@ -69,3 +74,13 @@ def package_for_display(package: dict[str, Any]) -> dict[str, Any]:
             for reporter in package.get("reporters", [])
         ],
     }
+
+
+def _date_in_words(value: str) -> str:
+    """The package's ISO date ("2017-06-01") as the reader's words ("1 juni 2017")."""
+    from django.utils.formats import date_format
+
+    try:
+        return date_format(datetime.date.fromisoformat(value), "j F Y")
+    except (TypeError, ValueError):
+        return value

@@ -32,6 +32,7 @@ from cases.views import (
 from hotline import services
 from hotline.forms import AcuteCallHandlingForm
 from hotline.models import Call
+from hotline.regions import region_name
 from hotline.selectors import call_case, operator_serves_here
 from privacy.gate import protected_record
 
@@ -94,7 +95,7 @@ def call_intake(request: HttpRequest, call_id: int) -> HttpResponse:
             "role": CallerChoice(call.role).label if call.role in CallerChoice.values else "",
             "acute": call.acute,
             "language": language,
-            "region": call.region,
+            "region": region_name(call.region) if call.region else "",
             "number_known": bool(call.caller_index),
         },
     )

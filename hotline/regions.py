@@ -99,3 +99,16 @@ def transfer_number_for(region: str) -> str:
         return ""
     found = region_map().regions.get(region)
     return found.transfer_number if found else ""
+
+
+def region_name(code: str) -> str:
+    """What a screen calls a region ("Haaglanden"): words, never the code. A code the map
+    does not know (a region removed from the data) shows as itself, made readable."""
+    region = region_map().regions.get(code)
+    if region is None:
+        return code.replace("-", " ").title()
+    return region.name.removeprefix("Veilig Thuis ")
+
+
+def region_names() -> dict[str, str]:
+    return {code: region_name(code) for code in region_map().regions}

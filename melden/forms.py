@@ -238,6 +238,15 @@ class OnlinePersonForm(forms.Form):
 
 
 class BasePeopleFormSet(forms.BaseFormSet):
+    """One person block to start with; "Persoon toevoegen" adds one (by script, or by a
+    round trip without it). Every block may stay empty, however the page was built: a
+    posted INITIAL_FORMS never makes an empty block required."""
+
+    def initial_form_count(self) -> int:
+        if self.is_bound:
+            return 0
+        return super().initial_form_count()
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -248,7 +257,7 @@ class BasePeopleFormSet(forms.BaseFormSet):
 PeopleFormSet = forms.formset_factory(
     OnlinePersonForm,
     formset=BasePeopleFormSet,
-    extra=MAX_PEOPLE,
+    extra=1,
     max_num=MAX_PEOPLE,
     absolute_max=MAX_PEOPLE,
     validate_max=True,

@@ -20,6 +20,12 @@ class OnlineReportDraft(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
+    # Saved to continue later: the draft is found by `resume_id` (random, not secret) and
+    # opened with the secret part of the one-time code mailed to the professional, kept
+    # here only as its SHA-256. Wrong tries are counted; too many destroy the draft.
+    resume_id = models.CharField(max_length=16, unique=True, null=True, blank=True)
+    resume_secret_hash = models.CharField(max_length=64, blank=True, default="")
+    resume_failures = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         db_table = "reports_onlinereportdraft"

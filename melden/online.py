@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import ipaddress
 import logging
 import secrets
@@ -19,8 +20,10 @@ from typing import Any, TypeVar
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -32,9 +35,12 @@ from cases.codes import CaseType, Channel, ContactRole
 from cases.models import Case
 from cases.services import IntakeData, intake_register
 from melden.forms import (
+    MAX_PEOPLE,
     AnonymityStep,
+    BasePeopleFormSet,
     ClientStep,
     MeldcodeStepForm,
+    OnlinePersonForm,
     PeopleFormSet,
     ReportAnywayForm,
     ReporterStep,
@@ -73,6 +79,7 @@ STEPS = [
 ]
 STEP_COUNT = len(STEPS)
 REVIEW_STEP = STEP_COUNT
+PEOPLE_STEP = 4
 
 
 def step(number: int) -> Step:
@@ -112,6 +119,38 @@ def raw_answers(form: forms.Form | forms.BaseFormSet, post: Any) -> dict[str, An
 
 def people_formset(data: dict[str, Any] | None) -> forms.BaseFormSet:
     return PeopleFormSet(data, prefix=PEOPLE_PREFIX)
+
+
+ADD_PERSON = "add_person"
+
+
+def step_with_one_more_person(number: int, post: Any) -> list[forms.Form | forms.BaseFormSet]:
+    """ "Persoon toevoegen" without script: the step again with what was typed, as initial
+    values (no errors yet: the professional is not done), and one empty person more."""
+    step_form = step(number).form(None)
+    step_form.initial = {
+        name: post.getlist(name) if isinstance(field, forms.MultipleChoiceField) else post.get(name)
+        for name, field in step_form.fields.items()
+        if name != "website" and name in post
+    }
+    fields = list(OnlinePersonForm.base_fields)
+    try:
+        posted = int(post.get(f"{PEOPLE_PREFIX}-TOTAL_FORMS", 1))
+    except (TypeError, ValueError):
+        posted = 1
+    people = [
+        {name: post.get(f"{PEOPLE_PREFIX}-{index}-{name}", "") for name in fields}
+        for index in range(max(1, min(posted, MAX_PEOPLE)))
+    ]
+    formset_class = forms.formset_factory(
+        OnlinePersonForm,
+        formset=BasePeopleFormSet,
+        extra=1 if len(people) < MAX_PEOPLE else 0,
+        max_num=MAX_PEOPLE,
+        absolute_max=MAX_PEOPLE,
+        validate_max=True,
+    )
+    return [step_form, formset_class(initial=people, prefix=PEOPLE_PREFIX)]
 
 
 # --- drafts -------------------------------------------------------------------------------------
@@ -183,6 +222,145 @@ def draft_discard(request: HttpRequest) -> None:
         OnlineReportDraft.objects.filter(token_hash=_token_hash(token)).delete()
 
 
+# --- continue later: a one-time code to the professional's own email ------------------------------
+
+# The code's alphabet: no 0/O or 1/I to misread. 4 characters find the draft, 12 (60 bits)
+# open it; written in groups of four ("ABCD-EFGH-JKLM-NPQR").
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+RESUME_ID_LENGTH = 4
+RESUME_SECRET_LENGTH = 12
+# Wrong codes for one saved draft before it is destroyed: a guesser gets nothing.
+RESUME_FAILURES_MAX = 5
+
+
+class ResumeRefused(Exception):
+    """The code does not open a draft: wrong, used, expired or destroyed. One message for
+    all of them, so a try reveals nothing about which."""
+
+
+def _random_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def resume_code_normalised(raw: str) -> str:
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+def can_save_for_later(draft: OnlineReportDraft | None) -> bool:
+    """Only with step 1 saved: the code goes to the email address the professional gave."""
+    return bool(draft and (stored(draft, 1) or {}).get("email"))
+
+
+def draft_save_for_later(request: HttpRequest, *, draft: OnlineReportDraft) -> str:
+    """Keep the draft for ONLINE_REPORT_SAVED_DRAFT_DAYS, mail a one-time code to the
+    professional's own address (through the outbox), and let this browser forget it: the
+    session no longer leads to the draft. Returns the address, for the page to name."""
+    email = (stored(draft, 1) or {}).get("email", "")
+    resume_id = _random_code(RESUME_ID_LENGTH)
+    while OnlineReportDraft.objects.filter(resume_id=resume_id).exists():
+        resume_id = _random_code(RESUME_ID_LENGTH + 2)
+    secret = _random_code(RESUME_SECRET_LENGTH)
+    code = resume_id + secret
+    now = timezone.now()
+    expires = now + datetime.timedelta(days=settings.ONLINE_REPORT_SAVED_DRAFT_DAYS)
+    subject = _("Uw code om uw melding later af te maken")
+    body = render_to_string(
+        "melden/email/resume_code.txt",
+        {
+            "code": "-".join(code[i : i + 4] for i in range(0, len(code), 4)),
+            "expires": expires,
+            "url": settings.PUBLIC_BASE_URL.rstrip("/") + reverse("melden:resume"),
+        },
+    )
+    with transaction.atomic():
+        # A new, unguessable session token: the old one (maybe seen) opens nothing.
+        draft.token_hash = _token_hash(secrets.token_urlsafe(32))
+        draft.resume_id = resume_id
+        draft.resume_secret_hash = _secret_hash(secret)
+        draft.resume_failures = 0
+        draft.expires_at = expires
+        draft.updated_at = now
+        draft.save(
+            update_fields=[
+                "token_hash",
+                "resume_id",
+                "resume_secret_hash",
+                "resume_failures",
+                "expires_at",
+                "updated_at",
+            ]
+        )
+        outbox.email_queue(
+            purpose=OutgoingEmail.Purpose.RESUME_CODE, recipient=email, subject=subject, body=body
+        )
+    request.session.pop(SESSION_KEY, None)
+    security_log.info("online draft saved for later: draft=%s", draft.pk)
+    return str(email)
+
+
+def draft_resume(request: HttpRequest, *, code: str) -> OnlineReportDraft:
+    """Open a saved draft with its one-time code and tie it to this session again. The
+    code works once; a wrong one counts against the draft and is logged."""
+    drafts_purge_expired()
+    normalised = resume_code_normalised(code)
+    if len(normalised) < RESUME_ID_LENGTH + RESUME_SECRET_LENGTH:
+        security_log.warning(
+            "online draft resume refused: malformed code ip=%s", client_ip(request)
+        )
+        raise ResumeRefused
+    resume_id, secret = normalised[:-RESUME_SECRET_LENGTH], normalised[-RESUME_SECRET_LENGTH:]
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        draft = (
+            OnlineReportDraft.objects.select_for_update()
+            .filter(resume_id=resume_id, expires_at__gt=timezone.now())
+            .first()
+        )
+        # The hash of the secret is compared in constant time, so a try's timing tells
+        # nothing about how much of it was right.
+        expected = draft.resume_secret_hash if draft is not None else "0" * 64
+        opened = draft is not None and hmac.compare_digest(expected, _secret_hash(secret))
+        if draft is not None and not opened:
+            # Counted (or the draft ended) in this transaction, which commits: the refusal
+            # is raised after it.
+            draft.resume_failures += 1
+            if draft.resume_failures >= RESUME_FAILURES_MAX:
+                security_log.warning(
+                    "online draft destroyed after %s wrong codes: draft=%s ip=%s",
+                    draft.resume_failures,
+                    draft.pk,
+                    client_ip(request),
+                )
+                draft.delete()
+            else:
+                draft.save(update_fields=["resume_failures"])
+        elif draft is not None:
+            now = timezone.now()
+            draft.token_hash = _token_hash(token)
+            # Single use: the code opens nothing any more.
+            draft.resume_id = None
+            draft.resume_secret_hash = ""
+            draft.resume_failures = 0
+            draft.updated_at = now
+            draft.expires_at = _expiry(now)
+            draft.save()
+    if draft is None or not opened:
+        security_log.warning("online draft resume refused: wrong code ip=%s", client_ip(request))
+        raise ResumeRefused
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = token
+    security_log.info("online draft resumed: draft=%s", draft.pk)
+    return draft
+
+
+def resume_rate_limited(request: HttpRequest) -> bool:
+    return rate_limited(request, "resume")
+
+
 def stored(draft: OnlineReportDraft | None, number: int) -> dict[str, Any] | None:
     if draft is None:
         return None
@@ -243,6 +421,7 @@ def rate_limited(request: HttpRequest, kind: str) -> bool:
     limit = {
         "post": settings.ONLINE_REPORT_POSTS_PER_HOUR,
         "submit": settings.ONLINE_REPORT_SUBMISSIONS_PER_HOUR,
+        "resume": settings.ONLINE_REPORT_RESUME_ATTEMPTS_PER_HOUR,
     }[kind]
     hour = int(timezone.now().timestamp() // 3600)
     group = rate_limit_group(client_ip(request))

@@ -13,4 +13,6 @@ urlpatterns = [
     path("ontvangen/", views.received, name="received"),
     path("stoppen/", views.discard, name="discard"),
     path("snel-weg/", views.quick_exit, name="quick_exit"),
+    path("later/", views.save_for_later, name="save_for_later"),
+    path("verder/", views.resume, name="resume"),
 ]

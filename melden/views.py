@@ -6,6 +6,7 @@ and nothing personal in a URL (steps are /melden/stap/<n>/).
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable
 from typing import Any, cast
@@ -17,7 +18,9 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -45,7 +48,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def _forms_for(number: int, data: Any) -> list[forms.Form | forms.BaseFormSet]:
     result: list[forms.Form | forms.BaseFormSet] = [online.step(number).form(data)]
-    if number == 4:
+    if number == online.PEOPLE_STEP:
         result.append(online.people_formset(data))
     return result
 
@@ -65,7 +68,20 @@ def _neutral(request: HttpRequest, number: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def start(request: HttpRequest) -> HttpResponse:
     draft = online.draft_for(request)
-    return render(request, "melden/start.html", {"draft": draft})
+    return render(
+        request,
+        "melden/start.html",
+        {"draft": draft, "saved_draft_days": settings.ONLINE_REPORT_SAVED_DRAFT_DAYS},
+    )
+
+
+def _date_in_words(value: str) -> str:
+    """A date as the browser sends it ("2017-06-01") in the reader's words ("1 juni 2017");
+    anything else as it was typed (the step's own validation speaks about it)."""
+    try:
+        return date_format(datetime.date.fromisoformat(value), "j F Y")
+    except (TypeError, ValueError):
+        return value
 
 
 def _review_context(draft: Any) -> dict[str, Any]:
@@ -90,7 +106,7 @@ def _review_context(draft: Any) -> dict[str, Any]:
                     "role": role_labels.get(situation.get(prefix + "role", ""), ""),
                     "is_child": situation.get(prefix + "is_child") == "child",
                     "name": situation.get(prefix + "name", ""),
-                    "date_of_birth": situation.get(prefix + "date_of_birth", ""),
+                    "date_of_birth": _date_in_words(situation.get(prefix + "date_of_birth", "")),
                     "bsn": situation.get(prefix + "bsn", ""),
                 }
             )
@@ -124,8 +140,12 @@ def _render_step(
     *,
     status: int = 200,
     acute_now: bool = False,
+    focus_new_person: bool = False,
 ) -> HttpResponse:
     context: dict[str, Any] = {
+        "focus_new_person": focus_new_person,
+        "can_save_for_later": online.can_save_for_later(draft),
+        "max_people": MAX_PEOPLE,
         "step": online.step(number),
         "steps": online.STEPS,
         "step_count": online.STEP_COUNT,
@@ -161,6 +181,11 @@ def step(request: HttpRequest, number: int) -> HttpResponse:
 
     if online.rate_limited(request, "post"):
         return _too_many(request)
+    if number == online.PEOPLE_STEP and online.ADD_PERSON in request.POST:
+        if cast(StepForm, online.step(number).form(request.POST)).honeypot_filled():
+            return _neutral(request, number)
+        people_step = online.step_with_one_more_person(number, request.POST)
+        return _render_step(request, number, people_step, draft, focus_new_person=True)
     step_forms = _forms_for(number, request.POST)
     # The first form is always the step's own form; the people formset only follows it.
     if cast(StepForm, step_forms[0]).honeypot_filled():
@@ -296,3 +321,76 @@ def _forget_every_cookie(request: HttpRequest, response: HttpResponse) -> None:
         path, domain = ours.get(name, ("/", None))
         response.delete_cookie(name, path=path, domain=domain, samesite="Lax")
     response["Clear-Site-Data"] = CLEAR_SITE_DATA
+
+
+# --- continue later ------------------------------------------------------------------------------
+
+
+class ResumeForm(forms.Form):
+    code = forms.CharField(
+        label=_lazy("Code uit uw e-mail"),
+        max_length=40,
+        help_text=_lazy(
+            "Bijvoorbeeld ABCD-EFGH-JKLM-NPQR; hoofdletters en streepjes maken niet uit."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+def _masked(email: str) -> str:
+    """m…@school.example.nl: enough to recognise one's own address on a shared screen."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+@public_page
+@require_POST
+def save_for_later(request: HttpRequest) -> HttpResponse:
+    """The professional asks to finish later: the draft stays on the server, encrypted, and
+    a one-time code goes to their own email address; this browser keeps nothing."""
+    if online.rate_limited(request, "post"):
+        return _too_many(request)
+    draft = online.draft_for(request)
+    if not online.can_save_for_later(draft):
+        messages.info(request, _("Vul eerst stap 1 in: de code gaat naar uw e-mailadres."))
+        return redirect("melden:step", number=1)
+    email = online.draft_save_for_later(request, draft=cast(Any, draft))
+    return render(
+        request,
+        "melden/saved_for_later.html",
+        {"email": _masked(email), "days": settings.ONLINE_REPORT_SAVED_DRAFT_DAYS},
+    )
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def resume(request: HttpRequest) -> HttpResponse:
+    """Continue a saved draft with the code from the email: once, within the days, with a
+    limit per address; a wrong, used or expired code gets one message that reveals nothing."""
+    form = ResumeForm(request.POST or None)
+    if request.method == "POST":
+        if online.resume_rate_limited(request):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                draft = online.draft_resume(request, code=form.cleaned_data["code"])
+            except online.ResumeRefused:
+                form.add_error(
+                    "code",
+                    _(
+                        "Met deze code kunnen we geen melding openen. Een code werkt één keer "
+                        "en %(days)s dagen lang. Klopt hij niet meer, begin dan opnieuw."
+                    )
+                    % {"days": settings.ONLINE_REPORT_SAVED_DRAFT_DAYS},
+                )
+            else:
+                messages.success(request, _("Welkom terug. U gaat verder waar u was gebleven."))
+                return redirect("melden:step", number=draft.step_reached)
+        return render(request, "melden/resume.html", {"form": form}, status=400)
+    return render(request, "melden/resume.html", {"form": form})

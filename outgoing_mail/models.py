@@ -20,6 +20,7 @@ class OutgoingEmail(models.Model):
     class Purpose(models.TextChoices):
         CONFIRMATION = "confirmation", _("Ontvangstbevestiging")
         FEEDBACK = "feedback", _("Terugkoppeling")
+        RESUME_CODE = "resume_code", _("Code om een melding later af te maken")
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     case = models.ForeignKey(

@@ -110,6 +110,12 @@ class AccessLogEntry(models.Model):
             "previous_hash": self.previous_hash,
         }
 
+    @property
+    def role_label(self) -> str:
+        from accounts.roles import role_label
+
+        return role_label(self.role) if self.role else "\N{EN DASH}"
+
     def compute_hash(self) -> str:
         """The row's link: HMAC under its key, or SHA-256 for a row from before the keys."""
         if not self.key_id:

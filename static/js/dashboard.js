@@ -116,7 +116,7 @@ function applyEvent(event, live) {
     }
     // An acute call is announced once, by its own alert (acute.call).
     if (live && !p.acute && p.state === QUEUED && (!before || before.state !== QUEUED)) {
-      announce(format(T.new_call, { role: T.roles[p.role] || p.role }));
+      announce(format(T.new_call, { role: T.roles[p.role] || "" }));
     }
     const item = state.alerts.get(`call-${p.call_id}`);
     if (item && p.case_id) state.alerts.delete(item.key); // its case carries the clock on
@@ -127,7 +127,7 @@ function applyEvent(event, live) {
     const key = `call-${p.call_id}`;
     if (p.handled) state.alerts.delete(key);
     else {
-      if (live && !state.alerts.has(key)) alertOnDuty(format(T.new_acute_call, { role: T.roles[p.role] || p.role }));
+      if (live && !state.alerts.has(key)) alertOnDuty(format(T.new_acute_call, { role: T.roles[p.role] || "" }));
       const call = state.calls.get(p.call_id);
       state.alerts.set(key, {
         kind: "call", key, call_id: p.call_id, role: p.role, acute_since: p.acute_since,
@@ -329,10 +329,28 @@ function queueOrder(a, b) {
   return a.call_id - b.call_id;
 }
 
+function waitedSeconds(enqueuedAt) {
+  return Math.max(0, Math.floor((Date.now() + state.clockOffset - Date.parse(enqueuedAt)) / 1000));
+}
+
 function waited(enqueuedAt) {
-  const seconds = Math.max(0, Math.floor((Date.now() + state.clockOffset - Date.parse(enqueuedAt)) / 1000));
+  const seconds = waitedSeconds(enqueuedAt);
   const minutes = Math.floor(seconds / 60);
   return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+// The wait, highlighted once it is past the service-level norm (SERVICE_LEVEL_SECONDS).
+function showWait(wait) {
+  const enqueuedAt = wait.dataset.enqueuedAt;
+  const past = Boolean(enqueuedAt) && waitedSeconds(enqueuedAt) > T.wait_norm_seconds;
+  wait.classList.toggle("past-norm", past);
+  const text = enqueuedAt ? format(T.waiting, { time: waited(enqueuedAt) }) : "";
+  wait.textContent = text;
+  if (past) wait.append(el("span", { className: "visually-hidden", text: ` (${T.past_norm})` }));
+}
+
+function regionName(code) {
+  return T.regions[code] || "";
 }
 
 // Keeps existing elements (and the focus on them) and only moves what changed place.
@@ -346,12 +364,14 @@ function reconcile(list, items, keyOf, build, update) {
       node.dataset.key = key;
     }
     existing.delete(key);
-    update(node, item);
+    update(node, item, index);
     if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
   });
   for (const node of existing.values()) node.remove();
 }
 
+// One line per caller: their place in the queue (not the call's id), acute, who is calling,
+// the region by name, the wait (highlighted past the norm) and the button.
 function renderQueue() {
   const calls = [...state.calls.values()].filter((c) => c.state === QUEUED).sort(queueOrder);
   reconcile(
@@ -364,25 +384,32 @@ function renderQueue() {
       return el(
         "li",
         { className: "call", "data-call-id": c.call_id },
-        el("span", { className: "badge acute-badge", text: T.acute }),
-        el("span", { className: "call-id" }),
-        el("span", { className: "role" }),
-        el("span", { className: "meta" }),
+        el("span", { className: "place" }),
+        el(
+          "span",
+          { className: "who" },
+          el("span", { className: "badge acute-badge", text: T.acute }),
+          el("span", { className: "role" }),
+          el("span", { className: "meta" }),
+        ),
         el("span", { className: "wait", "data-enqueued-at": c.enqueued_at }),
         take,
       );
     },
-    (node, c) => {
+    (node, c, index) => {
+      const place = index + 1;
       node.classList.toggle("is-acute", c.acute);
       node.querySelector(".acute-badge").hidden = !c.acute;
-      node.querySelector(".call-id").textContent = `#${c.call_id}`;
-      node.querySelector(".role").textContent = T.roles[c.role] || c.role;
-      node.querySelector(".meta").textContent =
-        `${format(T.priority, { n: c.priority + 1 })} · ${c.region}`;
+      const placeNode = node.querySelector(".place");
+      placeNode.textContent = format(T.place, { place });
+      placeNode.setAttribute("title", format(T.place_label, { place }));
+      const role = T.roles[c.role] || "";
+      node.querySelector(".role").textContent = role;
+      node.querySelector(".meta").textContent = regionName(c.region);
       const wait = node.querySelector(".wait");
       wait.dataset.enqueuedAt = c.enqueued_at || "";
-      wait.textContent = c.enqueued_at ? format(T.waiting, { time: waited(c.enqueued_at) }) : "";
-      node.querySelector(".take").setAttribute("aria-label", format(T.take_label, { id: c.call_id }));
+      showWait(wait);
+      node.querySelector(".take").setAttribute("aria-label", format(T.take_label, { place, role }));
     },
   );
   $("queue-count").textContent = String(calls.length);
@@ -400,7 +427,7 @@ function renderInHand() {
       node.classList.toggle("is-acute", c.acute);
       const parts = [el("strong", { text: format(T.call, { id: c.call_id }) })];
       if (c.acute) parts.push(el("span", { className: "badge acute-badge", text: T.acute }));
-      parts.push(el("span", { text: ` · ${T.roles[c.role] || c.role} · ${T.call_states[c.state] || c.state} · ` }));
+      parts.push(el("span", { text: ` · ${T.roles[c.role] || ""} · ${T.call_states[c.state] || ""} · ` }));
       if (c.case_id) {
         // The intake is saved: the call's case, by reference.
         parts.push(el("a", {
@@ -421,8 +448,14 @@ function renderInHand() {
   $("in-hand-empty").hidden = mine.length > 0;
 }
 
+// Times as the rest of the system writes them: 24-hour, in the organisation's time zone,
+// in the page's language with the day before the month (en-GB, not en-US, for English).
 function clock(iso) {
-  return iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+  if (!iso) return "";
+  const locale = document.documentElement.lang === "en" ? "en-GB" : "nl-NL";
+  return new Date(iso).toLocaleTimeString(locale, {
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: T.time_zone,
+  });
 }
 
 function renderWrapUps() {
@@ -477,7 +510,7 @@ function renderOperators() {
       const name = o.username === me ? `${o.username} (${T.you})` : o.username;
       node.replaceChildren(
         el("span", { className: "name", text: name }),
-        el("span", { className: "state", text: T.presence[o.state] || o.state }),
+        el("span", { className: "state", text: T.presence[o.state] || "" }),
       );
       if (o.username === me) {
         for (const button of document.querySelectorAll("#presence-form button")) {
@@ -502,10 +535,10 @@ function renderReports() {
     (r) => r.case_id,
     (r) => el("li", { className: "report", "data-case-id": r.case_id }),
     (node, r) => {
-      const time = r.reported_at ? new Date(r.reported_at).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+      const time = clock(r.reported_at);
       node.replaceChildren(
         el("a", { href: caseUrl(root.dataset.caseUrl, r.case_id), text: r.reference }),
-        el("span", { text: ` · ${T.case_types[r.case_type] || r.case_type} · ${time}` }),
+        el("span", { text: ` · ${T.case_types[r.case_type] || ""} · ${time}` }),
       );
     },
   );
@@ -580,9 +613,7 @@ function tick() {
     if (a) showClock(node, a);
   }
   for (const wait of document.querySelectorAll("#queue .wait")) {
-    if (wait.dataset.enqueuedAt) {
-      wait.textContent = format(T.waiting, { time: waited(wait.dataset.enqueuedAt) });
-    }
+    if (wait.dataset.enqueuedAt) showWait(wait);
   }
 }
 
@@ -664,7 +695,7 @@ async function wrapUp(callId, outcome, form) {
     if (!result) return;
     if (result.ok) {
       state.wrapUps.delete(callId);
-      showMessage(format(T.wrap_up_saved, { id: callId, outcome: T.outcomes[outcome] || outcome }));
+      showMessage(format(T.wrap_up_saved, { id: callId, outcome: T.outcomes[outcome] || "" }));
       render();
     } else showMessage(result.data.error || T.failed, true);
   } catch {

@@ -87,7 +87,7 @@ function startRadar() {
     for (const m of matches) {
       const same = m.matched_on.map((key) => T[key] || key).join(", ");
       const facts = [m.state, `${T.team}: ${m.team || "–"}`, `${T.owner}: ${m.owner || "–"}`];
-      if (m.last_contact) facts.push(`${T.last_contact}: ${new Date(m.last_contact).toLocaleDateString(document.documentElement.lang)}`);
+      if (m.last_contact) facts.push(`${T.last_contact}: ${new Date(m.last_contact).toLocaleDateString(document.documentElement.lang === "en" ? "en-GB" : "nl-NL", { day: "numeric", month: "numeric", year: "numeric" })}`);
       facts.push(`${T.same} ${same}`);
       const item = el("li", { class: "radar-match", "data-reference": m.reference });
       if (m.visible && m.url) item.append(el("a", { href: m.url, target: "_blank", rel: "noopener", text: m.reference }));
@@ -146,4 +146,38 @@ if (form) {
   });
   showFieldsetsFor(chosenRole());
   startRadar();
+}
+
+// The forms of violence: one Tab stop for the whole group, not one per checkbox. The arrow
+// keys move between them and Space ticks one, as in a group of radio buttons; Tab goes on
+// to the next field. Without JavaScript every checkbox is a Tab stop, as before.
+for (const group of document.querySelectorAll("[data-one-tab-stop]")) {
+  const boxes = [...group.querySelectorAll('input[type="checkbox"]')];
+  if (boxes.length < 2) continue;
+  const hint = group.querySelector("[data-one-tab-stop-hint]");
+  if (hint) {
+    hint.hidden = false;
+    hint.id = hint.id || `${boxes[0].id}_keys`;
+    const fieldset = group.querySelector("fieldset");
+    if (fieldset) fieldset.setAttribute("aria-describedby", hint.id);
+  }
+  const focusable = (index) => boxes.forEach((box, i) => { box.tabIndex = i === index ? 0 : -1; });
+  focusable(Math.max(0, boxes.findIndex((box) => box.checked)));
+  group.addEventListener("keydown", (key) => {
+    const index = boxes.indexOf(key.target);
+    if (index < 0) return;
+    let next = null;
+    if (key.key === "ArrowDown" || key.key === "ArrowRight") next = (index + 1) % boxes.length;
+    else if (key.key === "ArrowUp" || key.key === "ArrowLeft") next = (index - 1 + boxes.length) % boxes.length;
+    else if (key.key === "Home") next = 0;
+    else if (key.key === "End") next = boxes.length - 1;
+    if (next === null) return;
+    key.preventDefault();
+    focusable(next);
+    boxes[next].focus();
+  });
+  group.addEventListener("focusin", (focus) => {
+    const index = boxes.indexOf(focus.target);
+    if (index >= 0) focusable(index);
+  });
 }

@@ -32,3 +32,4 @@ for (const block of document.querySelectorAll("[data-show-when]")) {
   }
   sync();
 }
+

@@ -171,7 +171,8 @@ def test_a_login_redirects_only_to_our_own_pages(client, operator):
     response = client.post(
         reverse("accounts:token"), {"token": code_for(operator), "next": "https://evil.example/"}
     )
-    assert response["Location"] == "/"
+    # Not the foreign page: the operator's own home, the dashboard.
+    assert response["Location"] == reverse("dashboard:dashboard")
 
 
 @pytest.mark.django_db

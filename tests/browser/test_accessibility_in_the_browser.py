@@ -147,7 +147,7 @@ def test_no_staff_page_state_has_a_serious_accessibility_violation(
     expect(page.locator("#connection")).to_have_text("Live")
     expect(page.locator("#queue li")).to_have_count(2)
     audit.check("dashboard with calls")
-    page.get_by_role("button", name=f"Neem aan: gesprek {acute_call.pk}").click()
+    page.locator(f'#queue li[data-call-id="{acute_call.pk}"] button.take').click()
     expect(page.locator(f'#in-hand [data-call-id="{acute_call.pk}"]')).to_be_visible()
     audit.check("dashboard with a call in hand")
     audit.visit(f"{base}/hotline/calls/{acute_call.pk}/acute/", "acute call")

@@ -89,7 +89,7 @@ def test_a_taken_call_opens_its_intake_finds_the_earlier_case_and_joins_it(
 
         # A neighbour, worried about someone else (2), not acute, through the signed menu.
         call = server.simulate_call(role_key="2", acute=False)
-        olga.get_by_role("button", name=f"Neem aan: gesprek {call.pk}").click()
+        olga.locator(f'#queue li[data-call-id="{call.pk}"] button.take').click()
         in_hand = olga.locator(f'#in-hand [data-call-id="{call.pk}"]')
         expect(in_hand).to_be_visible()
 

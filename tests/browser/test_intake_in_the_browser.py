@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from accounts.navigation import role_home_url
 from cases.models import Case
 from tests.browser.conftest import save_screenshot
 from tests.conftest import PASSWORD, code_for
@@ -17,7 +18,8 @@ def log_in(page, base_url: str, user) -> None:
     page.get_by_role("button", name="Verder").click()
     page.get_by_label("Code uit je authenticator-app").fill(code_for(user))
     page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base_url}/")
+    # The login lands on the role's own home (operators on the dashboard).
+    page.wait_for_url(f"{base_url}{role_home_url(user)}")
 
 
 def test_an_operator_registers_a_victims_call_with_the_right_fields_for_the_role(

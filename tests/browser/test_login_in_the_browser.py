@@ -24,9 +24,13 @@ def test_a_supervisor_logs_in_with_password_and_code_using_only_the_keyboard(
     expect(page.get_by_label("Code uit je authenticator-app")).to_be_focused()
     page.keyboard.type(code_for(supervisor))
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role("heading", name=f"Welkom, {supervisor.username}").is_visible()
-    page.get_by_role("link", name="Medewerkers: rollen, tweede stap en blokkades").click()
+    # A team leader lands on the supervision page, marked in the navigation bar.
+    page.wait_for_url(f"{live_server.url}/supervisor/")
+    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    expect(nav.get_by_role("link", name="Supervisie")).to_have_attribute("aria-current", "page")
+    nav.get_by_role("link", name="Medewerkers").click()
+    page.wait_for_url(f"{live_server.url}/accounts/staff/")
+    expect(nav.get_by_role("link", name="Medewerkers")).to_have_attribute("aria-current", "page")
     assert page.get_by_role("table").is_visible()
     save_screenshot(page, "staff")
 

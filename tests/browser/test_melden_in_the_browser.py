@@ -83,7 +83,11 @@ def file_online_report(page, base: str) -> str:
     first.get_by_label("Kind of volwassene").select_option("child")
     first.get_by_label("Naam").fill("Daan Visser")
     first.get_by_label("Geboortedatum").fill("2016-05-04")
+    # One person block to start with; "Persoon toevoegen" adds the next, focused.
+    expect(page.get_by_role("group", name="Persoon 2")).to_have_count(0)
+    page.get_by_role("button", name="Persoon toevoegen").click()
     second = page.get_by_role("group", name="Persoon 2")
+    expect(second.get_by_label("Rol")).to_be_focused()
     second.get_by_label("Rol").select_option("suspected_perpetrator")
     second.get_by_label("Kind of volwassene").select_option("adult")
     second.get_by_label("Naam").fill("Peter Visser")

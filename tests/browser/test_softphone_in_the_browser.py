@@ -287,7 +287,7 @@ def test_the_softphone_registers_rings_for_the_taken_call_answers_and_hangs_up(
 
         # A caller waits; the operator takes the call; Twilio's REST API moves it.
         call = real_call(server)
-        page.get_by_role("button", name=f"Neem aan: gesprek {call.pk}").click()
+        page.locator(f'#queue li[data-call-id="{call.pk}"] button.take').click()
         expect(page.locator(f'#in-hand [data-call-id="{call.pk}"]')).to_be_visible()
         wait_for(
             page,

@@ -36,7 +36,7 @@ from accounts.forms import (
 from accounts.middleware import otp_verified
 from accounts.models import BackupCodeDevice, User
 from accounts.navigation import role_home_url
-from accounts.roles import MANAGE_STAFF, SUPERVISE
+from accounts.roles import MANAGE_STAFF
 from accounts.security import client_ip, log_refusal, permission_required
 
 

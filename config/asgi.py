@@ -16,12 +16,17 @@ from django.conf import settings  # noqa: E402
 
 from config.security_headers import StaticFilesWithHeaders  # noqa: E402
 from config.websocket_urls import websocket_urlpatterns  # noqa: E402
+from jobs.queue import embedded_worker_start  # noqa: E402
 
 http_application = (
     StaticFilesWithHeaders(django_http_application)
     if settings.SERVE_STATIC
     else django_http_application
 )
+
+# On the embedded default (SQLite) the jobs run in this process; on PostgreSQL this does
+# nothing and the worker service runs them.
+embedded_worker_start()
 
 application = ProtocolTypeRouter(
     {

@@ -24,9 +24,7 @@ class Job:
 SCHEDULE: list[Job] = [
     # Dashboards: anything that could not be published (Redis down) goes out again.
     # Every 5 s: its next period is sooner than any backoff.
-    Job(
-        "relay_events", "* * * * * */5", retry=False, work_left_exit_code=EXIT_EVENTS_WAITING
-    ),
+    Job("relay_events", "* * * * * */5", retry=False, work_left_exit_code=EXIT_EVENTS_WAITING),
     # Confirmation and feedback mail that its on-commit send task missed; each mail has
     # its own retries with backoff (outgoing_mail.sending).
     Job("send_outgoing_email", "* * * * * */30", retry=False),

@@ -1,7 +1,7 @@
 """manage.py run_jobs: the worker (--loop), or every scheduled job once, here and now.
 
-    run_jobs --loop      # the worker service: procrastinate's worker until SIGTERM
-    run_jobs             # each job of jobs/schedule.py once, in this process (by hand)
+run_jobs --loop      # the worker service: procrastinate's worker until SIGTERM
+run_jobs             # each job of jobs/schedule.py once, in this process (by hand)
 """
 
 from __future__ import annotations

@@ -93,8 +93,10 @@ async def worker_run(app: App, *, install_signal_handlers: bool = True, **overri
         install_signal_handlers=install_signal_handlers, **worker_options(**overrides)
     )
     marker = asyncio.create_task(_heartbeat_marker(worker), name="heartbeat-file")
+    logger.info("worker %s starting", worker.worker_name)
     try:
         await worker.run()
+        logger.info("worker %s stopped cleanly", worker.worker_name)
     finally:
         marker.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -10,7 +10,9 @@ import asyncio
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from procrastinate import PsycopgConnector
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.utils import connector_params
 
 from jobs.queue import queue_on_postgres, worker_run
 from jobs.schedule import SCHEDULE
@@ -46,9 +48,9 @@ class Command(BaseCommand):
             # itself (the periodic jobs); the server runs its own (jobs.queue).
             await worker_run(app)
             return
-        # The worker's own async connections (procrastinate's psycopg pool, LISTEN/NOTIFY);
-        # the tasks use Django's as everywhere else.
-        worker_connector = app.connector.get_worker_connector()  # type: ignore[attr-defined]
+        # The worker's own async connections (LISTEN/NOTIFY, fetching jobs, heartbeats):
+        # at most 4, beside the tasks' own from Django's pool as everywhere else.
+        worker_connector = PsycopgConnector(kwargs=connector_params(), min_size=1, max_size=4)
         with app.replace_connector(worker_connector):
             async with app.open_async():
                 await worker_run(app)

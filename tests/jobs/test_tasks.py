@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime
 import logging
 from io import StringIO
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError, connection
+from procrastinate import JobContext
 from procrastinate.contrib.django import app, procrastinate_app
 from procrastinate.jobs import Job as Job_
 from procrastinate.periodic import PeriodicRegistry
@@ -142,3 +145,41 @@ def test_each_job_can_still_be_run_by_hand():
     call_command("purge_online_drafts", stdout=out)
     call_command("run_jobs", stdout=out)
     assert "verify_access_log: ok" in out.getvalue()
+
+
+def test_finished_jobs_are_removed_after_the_retention_days(settings):
+    from asgiref.sync import async_to_sync
+
+    from jobs.tasks import remove_old_jobs
+
+    settings.JOB_RETENTION_DAYS = 7
+    assert ("remove_old_jobs", "remove_old_jobs") in app.periodic_registry.periodic_tasks
+    if connection.vendor != "postgresql":
+        return  # the embedded queue is in memory and goes with the process
+    with connection.cursor() as cursor:
+        ids = {}
+        for name, status in [("old", "succeeded"), ("old_failed", "failed"), ("new", "succeeded")]:
+            cursor.execute(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, status, args) "
+                "VALUES ('periodic', %s, 'todo', '{}') RETURNING id",
+                [name],
+            )
+            ids[name] = cursor.fetchone()[0]
+            cursor.execute(
+                "UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", [ids[name]]
+            )
+            cursor.execute(
+                "UPDATE procrastinate_jobs SET status = %s WHERE id = %s", [status, ids[name]]
+            )
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = now() - interval '8 days' WHERE job_id = ANY(%s)",
+            [[ids["old"], ids["old_failed"]]],
+        )
+    # The task needs only the context's app.
+    context = cast(JobContext, SimpleNamespace(app=app))
+    async_to_sync(remove_old_jobs.func)(context, timestamp=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT task_name FROM procrastinate_jobs WHERE id = ANY(%s)", [list(ids.values())]
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["new"]

@@ -309,3 +309,14 @@ def embedded_worker_health(settings) -> None:
     os.utime(path, (stale, stale))
     with pytest.raises(CommandError, match="no heartbeat for"):
         call_command("worker_health", stdout=StringIO())
+
+
+def test_compose_runs_the_worker_with_init_a_grace_period_and_its_health_check():
+    import yaml
+
+    worker = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["worker"]
+    assert worker["command"][-2:] == ["run_jobs", "--loop"]
+    assert worker["init"] is True
+    grace = int(worker["stop_grace_period"].removesuffix("s"))
+    assert grace > int(worker["environment"]["WORKER_SHUTDOWN_SECONDS"].split(":-")[1][:-1])
+    assert worker["healthcheck"]["test"][-2:] == ["manage.py", "worker_health"]

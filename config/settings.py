@@ -300,6 +300,12 @@ WORKER_POLL_SECONDS = env_int(
     help_text="Seconds between the worker's looks for due jobs (new jobs also wake it at once "
     "through PostgreSQL's LISTEN/NOTIFY)",
 )
+WORKER_CONCURRENCY = env_int(
+    "WORKER_CONCURRENCY",
+    4,
+    help_text="Jobs one worker runs at the same time (each holds one database connection "
+    "from the process's pool while it runs)",
+)
 WORKER_HEARTBEAT_SECONDS = env_int(
     "WORKER_HEARTBEAT_SECONDS", 10, help_text="Seconds between a worker's heartbeats"
 )
@@ -324,9 +330,10 @@ WORKER_HEARTBEAT_FILE = env_str(
 JOB_RETENTION_DAYS = env_int(
     "JOB_RETENTION_DAYS", 7, help_text="Days finished and failed jobs are kept in the queue"
 )
-if min(WORKER_POLL_SECONDS, WORKER_HEARTBEAT_SECONDS, JOB_RETENTION_DAYS) < 1:
+if min(WORKER_POLL_SECONDS, WORKER_HEARTBEAT_SECONDS, JOB_RETENTION_DAYS, WORKER_CONCURRENCY) < 1:
     raise ImproperlyConfigured(
-        "WORKER_POLL_SECONDS, WORKER_HEARTBEAT_SECONDS and JOB_RETENTION_DAYS must be at least 1."
+        "WORKER_POLL_SECONDS, WORKER_HEARTBEAT_SECONDS, JOB_RETENTION_DAYS and "
+        "WORKER_CONCURRENCY must be at least 1."
     )
 if WORKER_HEARTBEAT_MAX_AGE_SECONDS < 2 * WORKER_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(

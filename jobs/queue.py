@@ -64,9 +64,10 @@ def task_in_own_connection(call_next: Callable[[], Any], context: Any, worker: A
 def worker_options(**overrides: Any) -> dict[str, Any]:
     options: dict[str, Any] = {
         "name": f"worker-{os.getpid()}",
-        # The jobs are synchronous and short; one at a time keeps the order of a job's
-        # lock simple. Run more workers for more throughput.
-        "concurrency": 1,
+        # Sync jobs each run in a thread of their own: the nightly verify_access_log (minutes
+        # on a large log) never holds up the mail or the relay. Each task's lock still
+        # keeps its own jobs one at a time.
+        "concurrency": settings.WORKER_CONCURRENCY,
         "fetch_job_polling_interval": settings.WORKER_POLL_SECONDS,
         "update_heartbeat_interval": settings.WORKER_HEARTBEAT_SECONDS,
         "stalled_worker_timeout": settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS,

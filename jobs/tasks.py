@@ -18,6 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Status
 
 from jobs.schedule import SCHEDULE, Job
 
@@ -107,8 +109,22 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
         seconds_since_heartbeat=settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS
     )
     for job in stalled:
-        logger.warning("job %s (%s) was left by a stopped worker; retried", job.id, job.task_name)
-        await job_manager.retry_job(job)
+        assert job.id is not None
+        try:
+            await job_manager.retry_job(job)
+        except UniqueViolation:
+            # A periodic job whose next period already waits in the queue (its queueing
+            # lock): that one does the work; this run is given up so its lock frees.
+            await job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+            logger.warning(
+                "job %s (%s) was left by a stopped worker; its next run is queued",
+                job.id,
+                job.task_name,
+            )
+        else:
+            logger.warning(
+                "job %s (%s) was left by a stopped worker; retried", job.id, job.task_name
+            )
 
 
 @app.periodic(cron="27 4 * * *", periodic_id="remove_old_jobs")

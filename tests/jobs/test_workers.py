@@ -263,16 +263,20 @@ def test_a_job_left_by_a_killed_worker_is_retried_by_another(start_worker):
     )
     # The dead task's claim on the row (CLAIM_SECONDS) runs out at once for this test.
     OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=email.next_attempt_at)
-    start_worker()
+    other = start_worker()
     wait_until(
         lambda: (
             rows("SELECT status FROM procrastinate_jobs WHERE task_name = 'outgoing_email_send'")
             == [("succeeded",)]
         ),
         "the stalled send task to be retried and succeed",
+        # retry_stalled_jobs runs once a minute, and the killed worker may have run this
+        # minute's round already.
+        timeout=150,
     )
     email.refresh_from_db()
     assert email.sent_at is not None
+    assert "(outgoing_email_send) was left by a stopped worker; retried" in other.log.read_text()
 
 
 def test_the_health_check_follows_the_workers_heartbeat(start_worker, settings, tmp_path):

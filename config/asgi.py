@@ -15,12 +15,17 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from config.websocket_urls import websocket_urlpatterns  # noqa: E402
 from hotline import twilio_rest  # noqa: E402
+from jobs.queue import embedded_worker_start  # noqa: E402
 
 # Libraries deferred so that manage.py commands start quickly are imported here, at the
 # server's start, rather than during an operator's first request.
 twilio_rest.preload()
 
 # Static files (SERVE_STATIC) are ServeStatic's middleware, first in MIDDLEWARE.
+# On the embedded default (SQLite) the jobs run in this process; on PostgreSQL this does
+# nothing and the worker service runs them.
+embedded_worker_start()
+
 application = ProtocolTypeRouter(
     {
         "http": django_http_application,

@@ -148,6 +148,8 @@ INSTALLED_APPS = [
     "accounts",
     "privacy",
     "events",
+    # The task queue; its own migrations (PostgreSQL only: jobs.queue.TaskQueueOnPostgresOnly).
+    "procrastinate.contrib.django",
     "jobs",
     "hotline",
     "cases",
@@ -300,6 +302,63 @@ if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgres
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL when DJANGO_ENV=production.")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATABASE_ROUTERS = ["jobs.queue.TaskQueueOnPostgresOnly"]
+
+# --- the worker: procrastinate's task queue (jobs/) -------------------------------
+
+# On SQLite the jobs are held in memory for a worker thread inside the server (jobs.queue).
+PROCRASTINATE_ON_APP_READY = "jobs.queue.on_app_ready"
+WORKER_IN_PROCESS = env_bool(
+    "WORKER_IN_PROCESS",
+    True,
+    help_text="On SQLite only (the embedded default): run the jobs in a thread of the "
+    "Daphne process. On PostgreSQL the worker service (manage.py run_jobs --loop) runs them",
+)
+WORKER_POLL_SECONDS = env_int(
+    "WORKER_POLL_SECONDS",
+    5,
+    help_text="Seconds between the worker's looks for due jobs (new jobs also wake it at once "
+    "through PostgreSQL's LISTEN/NOTIFY)",
+)
+WORKER_CONCURRENCY = env_int(
+    "WORKER_CONCURRENCY",
+    4,
+    help_text="Jobs one worker runs at the same time (each holds one database connection "
+    "from the process's pool while it runs)",
+)
+WORKER_HEARTBEAT_SECONDS = env_int(
+    "WORKER_HEARTBEAT_SECONDS", 10, help_text="Seconds between a worker's heartbeats"
+)
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int(
+    "WORKER_HEARTBEAT_MAX_AGE_SECONDS",
+    60,
+    help_text="A worker whose heartbeat is older is unhealthy (manage.py worker_health), and "
+    "its running jobs are retried by another worker",
+)
+WORKER_SHUTDOWN_SECONDS = env_int(
+    "WORKER_SHUTDOWN_SECONDS",
+    60,
+    help_text="After SIGTERM, how long the worker lets its running job finish (keep "
+    "compose's stop_grace_period above it)",
+)
+WORKER_HEARTBEAT_FILE = env_str(
+    "WORKER_HEARTBEAT_FILE",
+    str(BASE_DIR / "var" / "worker.heartbeat"),
+    help_text="Where a worker notes its id for manage.py worker_health (one file per worker: "
+    "set it apart for two workers on one machine)",
+)
+JOB_RETENTION_DAYS = env_int(
+    "JOB_RETENTION_DAYS", 7, help_text="Days finished and failed jobs are kept in the queue"
+)
+if min(WORKER_POLL_SECONDS, WORKER_HEARTBEAT_SECONDS, JOB_RETENTION_DAYS, WORKER_CONCURRENCY) < 1:
+    raise ImproperlyConfigured(
+        "WORKER_POLL_SECONDS, WORKER_HEARTBEAT_SECONDS, JOB_RETENTION_DAYS and "
+        "WORKER_CONCURRENCY must be at least 1."
+    )
+if WORKER_HEARTBEAT_MAX_AGE_SECONDS < 2 * WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WORKER_HEARTBEAT_MAX_AGE_SECONDS must be at least twice WORKER_HEARTBEAT_SECONDS."
+    )
 
 # --- Redis: channel layer and cache ----------------------------------------------
 
@@ -776,6 +835,7 @@ OBSERVABILITY_DATABASE_READINGS = [
     "hotline.metrics.call_queue_readings",
     "events.metrics.outbox_readings",
     "outgoing_mail.metrics.outgoing_mail_readings",
+    "jobs.metrics.job_failure_readings",
 ]
 
 SENTRY_DSN = env_str(

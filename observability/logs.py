@@ -96,5 +96,8 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             # observability.serve: WebSocket handshakes at INFO, HTTP (logged by Django) at DEBUG.
             "daphne.access": {"level": level},
             "axes": {"level": "WARNING"},
+            # A line per job start and end (a relay round every 5 s) would drown the rest,
+            # and at INFO it names each job's arguments; failures and retries are WARNING.
+            "procrastinate": {"level": "WARNING"},
         },
     }

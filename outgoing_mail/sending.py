@@ -1,5 +1,7 @@
-"""The email outbox: mail is written in the transaction that causes it and sent after
-commit; what fails is retried with backoff by `manage.py send_outgoing_email`.
+"""The email outbox: mail is written in the transaction that causes it; on commit a send
+task goes to the worker (outgoing_mail.tasks), so no request waits for a mail server. What
+fails, or what the task missed, is retried with backoff by `manage.py send_outgoing_email`
+(the worker runs it every 30 s).
 
 Sending claims a row with one conditional UPDATE (like taking a call from the queue), so
 the after-commit send and a concurrent retry run never deliver the same mail twice.
@@ -49,7 +51,7 @@ def email_queue(
     case_id: int | None = None,
     feedback_task: FeedbackTask | None = None,
 ) -> OutgoingEmail:
-    """Queue a mail in the current transaction; it is sent once that commits."""
+    """Queue a mail in the current transaction; the worker sends it once that commits."""
     email = OutgoingEmail.objects.create(
         purpose=purpose,
         recipient=recipient,
@@ -58,8 +60,23 @@ def email_queue(
         case_id=case_id,
         feedback_task=feedback_task,
     )
-    transaction.on_commit(lambda: email_send(pk=email.pk), robust=True)
+    transaction.on_commit(lambda: email_send_later(pk=email.pk), robust=True)
     return email
+
+
+def email_send_later(*, pk: int) -> None:
+    """Hand one mail to the worker. If that fails, the row is still there and the
+    periodic sweep sends it: a request never fails for want of a queue."""
+    from outgoing_mail.tasks import outgoing_email_send
+
+    try:
+        outgoing_email_send.defer(pk=pk)
+    except Exception as error:
+        logger.warning(
+            "outgoing email %s not handed to the worker (%s); the sweep sends it",
+            pk,
+            type(error).__name__,
+        )
 
 
 def _error_label(error: Exception) -> str:

@@ -1,4 +1,5 @@
-"""The worker's periodic jobs: each one runs, and one failing job never stops the rest."""
+"""`manage.py run_jobs` by hand: each periodic job once, in this process; one failing job
+never stops the rest. (The worker, `run_jobs --loop`, is in test_workers.py.)"""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ def test_one_pass_runs_every_scheduled_job():
 
 
 def test_a_failing_job_does_not_stop_the_others(monkeypatch):
-    monkeypatch.setattr(schedule, "SCHEDULE", [Job("no_such_command", 60), Job("prune_outbox", 60)])
+    monkeypatch.setattr(
+        schedule,
+        "SCHEDULE",
+        [Job("no_such_command", "* * * * *"), Job("prune_outbox", "* * * * *")],
+    )
     monkeypatch.setattr("jobs.management.commands.run_jobs.SCHEDULE", schedule.SCHEDULE)
     out = StringIO()
     call_command("run_jobs", stdout=out)

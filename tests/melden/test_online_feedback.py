@@ -26,6 +26,7 @@ from outgoing_mail.models import OutgoingEmail
 from privacy.models import AccessLogEntry
 from tests.cases.factories import decide, decide_assessment, register_case
 from tests.conftest import log_in_fully, make_staff
+from tests.jobs.queue import run_mail_tasks
 from tests.melden.backends import FlakyBackend
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,8 @@ def test_an_operator_composes_and_a_supervisor_approves_it_is_sent_once_and_reco
     with django_capture_on_commit_callbacks(execute=True):
         response = supervisor_client.post(url(case, task, approve=True))
     assert response.status_code == 302
+    assert mail.outbox == []  # the worker sends it, not the request
+    run_mail_tasks()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ineke@school.example"]
@@ -110,6 +113,7 @@ def test_an_operator_composes_and_a_supervisor_approves_it_is_sent_once_and_reco
     # Once: a second approval is refused, and the retry run finds nothing to send.
     with django_capture_on_commit_callbacks(execute=True):
         supervisor_client.post(url(case, task, approve=True))
+    run_mail_tasks()
     call_command("send_outgoing_email", stdout=open("/dev/null", "w"))
     assert len(mail.outbox) == 1
     assert OutgoingEmail.objects.filter(feedback_task=task).count() == 1
@@ -134,6 +138,7 @@ def test_a_failed_feedback_mail_is_retried_and_only_then_marked_sent(
     )
     with django_capture_on_commit_callbacks(execute=True):
         feedback.feedback_approve(task=task, by=supervisor)
+    run_mail_tasks()
     task.refresh_from_db()
     assert task.sent_at is None
     assert OutgoingEmail.objects.get(feedback_task=task).attempts == 1
@@ -198,6 +203,7 @@ def test_the_composer_may_not_approve_their_own_feedback(
     assert supervisor_client.post(url(case, task), COMPOSED).status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
         supervisor_client.post(url(case, task, approve=True))
+    run_mail_tasks()
     assert mail.outbox == []
     assert FeedbackLetter.objects.get(task=task).approved_at is None
     assert AccessLogEntry.objects.filter(

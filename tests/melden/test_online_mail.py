@@ -14,6 +14,7 @@ from django.utils import timezone
 from cases.models import Case
 from outgoing_mail import sending as outbox
 from outgoing_mail.models import OutgoingEmail
+from tests.jobs.queue import mail_tasks_waiting, run_mail_tasks
 from tests.melden.backends import FlakyBackend
 from tests.melden.helpers import file_report
 
@@ -23,9 +24,46 @@ FLAKY = "tests.melden.backends.FlakyBackend"
 
 
 def submit(django_capture_on_commit_callbacks):
+    """File a report, then do what the worker does with the send task it queued."""
     with django_capture_on_commit_callbacks(execute=True):
         file_report()
+    assert run_mail_tasks() == 1
     return Case.objects.get()
+
+
+def test_the_submit_request_sends_no_mail_itself_and_the_worker_sends_it_once(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        file_report()
+    email = OutgoingEmail.objects.get()
+    assert mail.outbox == [] and email.sent_at is None and email.attempts == 0
+    assert mail_tasks_waiting() == [email.pk]
+    assert run_mail_tasks() == 1
+    assert run_mail_tasks() == 0
+    call_command("send_outgoing_email", stdout=StringIO())  # the sweep finds nothing left
+    assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    assert email.sent_at is not None and email.attempts == 1
+
+
+def test_a_mail_whose_task_could_not_be_queued_is_sent_by_the_sweep(
+    monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from outgoing_mail.tasks import outgoing_email_send
+
+    def queue_down(**kwargs):
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(outgoing_email_send, "defer", queue_down)
+    with caplog.at_level("WARNING", logger="outgoing_mail"):
+        with django_capture_on_commit_callbacks(execute=True):
+            file_report()
+    email = OutgoingEmail.objects.get()
+    assert f"outgoing email {email.pk} not handed to the worker (ConnectionError)" in caplog.text
+    assert mail.outbox == [] and mail_tasks_waiting() == []
+    call_command("send_outgoing_email", stdout=StringIO())
+    assert len(mail.outbox) == 1
 
 
 def test_the_confirmation_carries_the_reference_and_nothing_else_about_the_case(

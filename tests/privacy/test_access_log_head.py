@@ -66,7 +66,7 @@ def test_syslog_that_cannot_be_reached_is_an_error_not_silence(
 
 def test_the_worker_exports_the_head_every_five_minutes() -> None:
     assert any(
-        job.command == "export_access_log_head" and job.every_seconds == 300 for job in SCHEDULE
+        job.command == "export_access_log_head" and job.cron == "*/5 * * * *" for job in SCHEDULE
     )
 
 

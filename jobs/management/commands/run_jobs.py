@@ -1,66 +1,56 @@
+"""manage.py run_jobs: the worker (--loop), or every scheduled job once, here and now.
+
+run_jobs --loop      # the worker service: procrastinate's worker until SIGTERM
+run_jobs             # each job of jobs/schedule.py once, in this process (by hand)
+"""
+
 from __future__ import annotations
 
-import logging
-import time
-from io import StringIO
+import asyncio
 from typing import Any
 
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
+from django.core.management.base import BaseCommand, CommandParser
+from procrastinate import PsycopgConnector
+from procrastinate.contrib.django import app
+from procrastinate.contrib.django.utils import connector_params
 
-from jobs.schedule import SCHEDULE, Job
-from observability.metrics import job_failed
-
-logger = logging.getLogger(__name__)
-
-
-def run_job(job: Job) -> bool:
-    """Run one job; a failure is logged (without its output, which may hold no data but
-    could) and never stops the others."""
-    try:
-        call_command(job.command, *job.args, stdout=StringIO(), stderr=StringIO())
-    except CommandError as error:
-        # call_command raises a command's CommandError (only the command line turns it into
-        # SystemExit): relay_events says "events are still waiting" with its own status.
-        if job.work_left_exit_code is not None and error.returncode == job.work_left_exit_code:
-            logger.info("job %s: work left for its next round", job.command)
-            return True
-        logger.warning("job %s failed: %s", job.command, type(error).__name__)
-        job_failed(job.command)
-        return False
-    except SystemExit as exit_:
-        if exit_.code in (0, None):
-            return True
-        logger.warning("job %s failed: exit status %s", job.command, exit_.code)
-        job_failed(job.command)
-        return False
-    except Exception as error:
-        logger.warning("job %s failed: %s", job.command, type(error).__name__)
-        job_failed(job.command)
-        return False
-    return True
+from jobs.queue import queue_on_postgres, worker_run
+from jobs.schedule import SCHEDULE
+from jobs.tasks import JobFailed, job_run
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs (jobs/schedule.py): once, or forever with --loop."
+    help = (
+        "Run the worker (--loop: periodic jobs and mail, until SIGTERM), or each periodic "
+        "job once in this process."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="keep running (the worker)")
-        parser.add_argument("--tick", type=float, default=1.0, help="seconds between checks")
+        parser.add_argument(
+            "--loop", action="store_true", help="run the worker until SIGTERM or Ctrl-C"
+        )
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        next_run = {job.command: 0.0 for job in SCHEDULE}
-        while True:
-            if options["loop"]:
-                # A worker runs for weeks: drop connections the database has closed.
-                close_old_connections()
-            now = time.monotonic()
-            for job in SCHEDULE:
-                if now >= next_run[job.command]:
-                    ok = run_job(job)
-                    next_run[job.command] = now + job.every_seconds
-                    self.stdout.write(f"{job.command}: {'ok' if ok else 'failed'}")
-            if not options["loop"]:
-                return
-            time.sleep(options["tick"])
+    def handle(self, *args: Any, loop: bool, **options: Any) -> None:
+        if loop:
+            asyncio.run(self._worker())
+            return
+        for job in SCHEDULE:
+            try:
+                job_run(job)
+            except JobFailed:
+                self.stdout.write(f"{job.command}: failed")
+            else:
+                self.stdout.write(f"{job.command}: ok")
+
+    async def _worker(self) -> None:
+        if not queue_on_postgres():
+            # SQLite: the queue is in this process's memory, so this worker serves only
+            # itself (the periodic jobs); the server runs its own (jobs.queue).
+            await worker_run(app)
+            return
+        # The worker's own async connections (LISTEN/NOTIFY, fetching jobs, heartbeats):
+        # at most 4, beside the tasks' own from Django's pool as everywhere else.
+        worker_connector = PsycopgConnector(kwargs=connector_params(), min_size=1, max_size=4)
+        with app.replace_connector(worker_connector):
+            async with app.open_async():
+                await worker_run(app)

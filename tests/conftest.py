@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -50,6 +51,19 @@ def log_in_fully(client: Client, user: User) -> Client:
     response = client.post(reverse("accounts:token"), {"token": code_for(user)})
     assert response.status_code == 302, response.content
     return client
+
+
+@pytest.fixture(autouse=True)
+def each_test_starts_in_dutch() -> Iterator[None]:
+    """A request in English (Accept-Language, the language cookie) leaves English active in
+    the test's thread (LocaleMiddleware activates, nothing deactivates): the next test's
+    lazy strings would read "Team leader". Every test starts in the site's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -106,7 +106,7 @@ def test_a_twelve_hour_time_is_refused_next_to_the_field(operator_client, caplog
             "/cases/new/", intake_post(**{"contact-safe_window_start": "9:00 PM"})
         )
     assert response.status_code == 400
-    assert "Geef het tijdstip als uu:mm (24 uur)." in response.content.decode()
+    assert "Geef de tijd als uu:mm (24 uur)." in response.content.decode()
     assert Case.objects.count() == 0
 
 

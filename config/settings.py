@@ -25,6 +25,7 @@ from config.env import (
     env_str,
     parse_database_url,
     read_secrets,
+    sqlite_database,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -269,8 +270,7 @@ else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "development.sqlite3",
+            **sqlite_database(BASE_DIR / "var" / "development.sqlite3"),
             # Tests get a file, not memory, so a browser test's server process can open
             # the same database; one per test run, so two runs at once never share one.
             "TEST": {"NAME": BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"},
@@ -368,6 +368,16 @@ SESSION_ABSOLUTE_TIMEOUT = timedelta(
         help_text="Log staff out this many hours after login, active or not",
     )
 )
+# An open dashboard socket re-reads its session this often: a logout, the idle limit or a
+# lost role closes it within this time. A check the database cannot answer (an outage)
+# keeps the socket and tries again next time.
+DASHBOARD_SESSION_CHECK_SECONDS = env_int(
+    "DASHBOARD_SESSION_CHECK_SECONDS",
+    30,
+    help_text="Seconds between an open dashboard socket's checks of its session",
+)
+if DASHBOARD_SESSION_CHECK_SECONDS < 1:
+    raise ImproperlyConfigured("DASHBOARD_SESSION_CHECK_SECONDS must be at least 1.")
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

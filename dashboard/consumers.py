@@ -10,6 +10,7 @@ an operator's socket.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from importlib import import_module
 from typing import Any, cast
@@ -30,6 +31,8 @@ from dashboard.views import dashboard_region, dashboard_since, dashboard_snapsho
 from events.catalogue import Audience, audiences_of, kind_reaches
 from events.relay import relay_start_in_background
 from events.services import group_for_region
+
+logger = logging.getLogger(__name__)
 
 # Close code for "your session ended": the page reloads and lands on the login page.
 CLOSE_SESSION_ENDED = 4401
@@ -123,8 +126,9 @@ def _admit(scope: Mapping[str, Any]) -> tuple[str, list[str], frozenset[Audience
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
-    # How often an open socket re-checks its session (logout, idle limit, role removed).
-    session_check_seconds = 30.0
+    # How often an open socket re-checks its session (logout, idle limit, role removed);
+    # None: settings.DASHBOARD_SESSION_CHECK_SECONDS.
+    session_check_seconds: float | None = None
 
     async def connect(self) -> None:
         self._watch: asyncio.Task | None = None
@@ -158,13 +162,28 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     async def _watch_session(self) -> None:
         user_id = self.staff.pk
         session_key = self.scope["session"].session_key
+        interval = self.session_check_seconds or settings.DASHBOARD_SESSION_CHECK_SECONDS
         while True:
-            await asyncio.sleep(self.session_check_seconds)
-            reason = await database_sync_to_async(_still_admitted)(user_id, session_key)
+            await asyncio.sleep(interval)
+            try:
+                reason = await database_sync_to_async(_still_admitted)(user_id, session_key)
+                if not reason:
+                    self.audiences = await database_sync_to_async(_audiences_now)(user_id)
+            except Exception as error:
+                # The database (or the pool) cannot answer: an outage, not a verdict on
+                # the session. Closing would send every operator to a login page that
+                # cannot load either; the socket stays and the next check decides. Only
+                # the error's type: its text may quote a query.
+                logger.warning(
+                    "dashboard socket: session check not possible (%s); keeping the socket, "
+                    "checking again in %g s",
+                    type(error).__name__,
+                    interval,
+                )
+                continue
             if reason:
                 await self.close(code=CLOSE_SESSION_ENDED)
                 return
-            self.audiences = await database_sync_to_async(_audiences_now)(user_id)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None

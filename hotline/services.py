@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,7 +105,9 @@ def _transition(
     call.state = to_state
     for name, value in fields.items():
         setattr(call, name, value)
-    call.save()
+    # Only what changed: a whole-row save rewrites every column, the caller's number
+    # re-encrypted each time, on every webhook of the call.
+    call.save(update_fields=["state", *fields])
     CallTransition.objects.create(
         call=call,
         from_state=from_state,
@@ -133,26 +135,36 @@ def call_receive(*, sid: str, from_number: str, account_sid: str) -> tuple[Call,
     # Keep a number only when it is one (it has a blind index): retention finds numbers to
     # wipe by their index, and a string that is no phone number serves nobody.
     caller_index = "" if withheld else phone_index(from_number)
-    with transaction.atomic():
-        call, created = Call.objects.get_or_create(
-            sid=sid,
-            defaults={
-                "caller_number": from_number.strip()[:40] if caller_index else "",
-                "caller_index": caller_index,
-                "withheld": withheld,
+    existing = Call.objects.filter(sid=sid).first()
+    if existing is not None:
+        return existing, False
+    try:
+        # No get_or_create: inside a transaction it wraps its insert in a savepoint, two
+        # more round trips on every call's first webhook. The unique sid still decides a
+        # race between two deliveries of this webhook: the loser's transaction rolls back
+        # whole (nothing of it is kept) and it returns the winner's call.
+        with transaction.atomic(durable=True):
+            call = Call.objects.create(
+                sid=sid,
+                caller_number=from_number.strip()[:40] if caller_index else "",
+                caller_index=caller_index,
+                withheld=withheld,
                 # Real calls carry our account SID; anything else (the simulator) must
                 # never reach Twilio's REST API.
-                "simulated": not settings.TWILIO_ACCOUNT_SID
+                simulated=not settings.TWILIO_ACCOUNT_SID
                 or account_sid != settings.TWILIO_ACCOUNT_SID,
-                "region": region or "",
-                "region_source": "area_code" if region else "",
-            },
-        )
-        if created:
+                region=region or "",
+                region_source="area_code" if region else "",
+            )
             CallTransition.objects.create(
                 call=call, from_state="", to_state=CallState.IVR, by_label="twilio"
             )
-    return call, created
+    except IntegrityError:
+        winner = Call.objects.filter(sid=sid).first()
+        if winner is None:
+            raise
+        return winner, False
+    return call, True
 
 
 def call_language_set(*, call: Call, language: str) -> Call:

@@ -47,18 +47,62 @@ def event_record(
     relays take it over.
     """
     event_check(kind, payload)
-    if connection.vendor == "postgresql":
-        # Held until commit: events commit in seq order, so no reader sees a hole fill later.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_OUTBOX_LOCK_ID])
     claim = _claim_deadline()
-    event = OutboxEvent.objects.create(
+    event = OutboxEvent(
         kind=kind, payload=payload, region=region or settings.VT_REGION, claimed_until=claim
     )
-    transaction.on_commit(
-        lambda: event_publish(seq=event.seq, claim=claim, event=event), robust=True
-    )
+    if connection.vendor == "postgresql":
+        _insert_serialised(event)
+    else:
+        # SQLite has one writer at a time: transactions commit in the order they write.
+        event.save(force_insert=True)
+    transaction.on_commit(lambda: _publish_committed(event, claim), robust=True)
     return event
+
+
+# The lock and the insert in one statement: the row's seq is drawn only once the lock is
+# held, and the lock is taken at the last moment (one round trip, not two).
+_INSERT_SERIALISED = (
+    "INSERT INTO {table} (created_at, kind, region, payload, published_at, claimed_until)"
+    " SELECT %s, %s, %s, %s, NULL, %s FROM (SELECT pg_advisory_xact_lock(%s)) AS serialised"
+    " RETURNING seq"
+)
+
+
+def _insert_serialised(event: OutboxEvent) -> None:
+    """Insert `event` holding the outbox lock until the transaction ends.
+
+    Held until commit: events commit in seq order, so no reader (a `since`, a snapshot's
+    head, a relay) sees seq 11 and later finds seq 10 appear below it. It serialises only
+    the last stretch of event-writing transactions (this statement to their commit); the
+    publish happens after the commit, outside it.
+    """
+    event.created_at = timezone.now()
+    fields = OutboxEvent._meta
+    sql = _INSERT_SERIALISED.format(table=connection.ops.quote_name(fields.db_table))
+    params = [
+        fields.get_field("created_at").get_db_prep_save(event.created_at, connection),
+        event.kind,
+        event.region,
+        fields.get_field("payload").get_db_prep_save(event.payload, connection),
+        fields.get_field("claimed_until").get_db_prep_save(event.claimed_until, connection),
+        _OUTBOX_LOCK_ID,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        event.seq = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+def _publish_committed(event: OutboxEvent, claim: datetime.datetime) -> None:
+    """The on-commit publish: handed to the server's publisher, which sends it after the
+    response has gone and without the request's connection (events.publisher); inline
+    where there is no server loop (a management command, the worker, a test)."""
+    from events.publisher import publish_after_response
+
+    if not publish_after_response(event, claim):
+        event_publish(seq=event.seq, claim=claim, event=event)
 
 
 def _claim_deadline() -> datetime.datetime:

@@ -160,6 +160,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: gives the pooled connection back once the response is made, not once
+    # the event loop has sent it (config/database_pool.py).
+    "config.database_pool.ReleaseConnectionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security_headers.SecurityHeadersMiddleware",
     # Before sessions and auth: Twilio's fallback URL must answer without the database.

@@ -85,7 +85,15 @@ async def _drain(loop: asyncio.AbstractEventLoop, queue: _Queue) -> None:
         while queue.waiting:
             batch = sorted(queue.waiting, key=lambda item: item[0].seq)
             queue.waiting = []
-            await _send_batch(batch)
+            try:
+                await _send_batch(batch)
+            except Exception as error:
+                # The database went away between sending and recording it: what was
+                # not recorded keeps its claim until it runs out, then a relay sends it.
+                logger.warning(
+                    "publishing after the response failed (%s); the relay takes over",
+                    type(error).__name__,
+                )
     finally:
         if _queues.get(loop) is queue and not queue.waiting:
             del _queues[loop]

@@ -49,6 +49,7 @@ async def published(seqs: list[int]) -> int:
 @pytest.mark.asyncio
 async def test_a_views_events_go_out_from_the_servers_loop_in_order_and_once(monkeypatch):
     layer = get_channel_layer()
+    assert layer is not None
     sending_threads: list[str] = []
     group_send = layer.group_send
 

@@ -1,4 +1,4 @@
-"""Publishing an event after the response, on the server's event loop.
+"""Publishing an event outside the request that wrote it, on the server's event loop.
 
 A webhook's transaction writes its event and commits; sending it to the dashboards then
 took the request a round trip to Redis and an UPDATE, on the request's own thread and

@@ -126,9 +126,10 @@ def _audit_insert(row: models.Model) -> tuple[str, list[Any]]:
 
 
 def _publish_committed(event: OutboxEvent, claim: datetime.datetime) -> None:
-    """The on-commit publish: handed to the server's publisher, which sends it after the
-    response has gone and without the request's connection (events.publisher); inline
-    where there is no server loop (a management command, the worker, a test)."""
+    """The on-commit publish: handed to the server's publisher, which sends it from the
+    server's loop, so the request neither waits for Redis nor holds its connection for it
+    (events.publisher); inline where there is no server loop (a management command, the
+    worker, a test)."""
     from events.publisher import publish_after_response
 
     if not publish_after_response(event, claim):

@@ -61,7 +61,9 @@ test: install
 # failed webhooks and the connection peak against the pool's cap (benchmarks/run.py,
 # benchmarks/soak.py; about 20 minutes). BENCH_SOAK_MINUTES=5 runs the soak and burst at
 # the length of issue 18 (10 and 5 minutes); the default 1 runs 2 and 1. Uses PostgreSQL
-# and Redis when DATABASE_URL/REDIS_URL are set (database `bench_hotline`, Redis db 12).
+# and Redis when DATABASE_URL/REDIS_URL are set: the database `<DATABASE_URL name>_bench`
+# (or BENCH_DATABASE) and the Redis database BENCH_REDIS_DB, which must be set with
+# REDIS_URL. Figures go to var/bench-results/ (untracked).
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/pages.py

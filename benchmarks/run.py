@@ -1,9 +1,9 @@
 """`make bench`: the line under a surge, measured against floors in the same run.
 
 Starts Daphne as deployed (one process; PostgreSQL and Redis when DATABASE_URL and
-REDIS_URL are set, on a database `bench_hotline` and Redis database 12 of their own) with
-BENCHMARK_MODE on, which mounts the floors (config/benchmark.py). Then, from this
-process, with asyncio and aiohttp and only to 127.0.0.1:
+REDIS_URL are set, on a database and Redis database of their own: see bench_database_url
+and bench_redis_url) with BENCHMARK_MODE on, which mounts the floors
+(config/benchmark.py). Then, from this process, with asyncio and aiohttp and only to 127.0.0.1:
 
 1. voice webhook latency at a fixed rate (open loop: latency counts from the moment a
    request was due, so a slow server cannot slow the load down and hide its queue),
@@ -15,8 +15,10 @@ process, with asyncio and aiohttp and only to 127.0.0.1:
    (the webhooks follow each other at once: the caller's listening time is left out);
 4. online reports (/melden/, all six steps with CSRF and session) per second.
 
-Prints a table with the ratios to the floors and writes the figures to
-benchmarks/results/<timestamp>.json and benchmarks/results/latest.json.
+Prints a table with the ratios to the floors and whether each target holds (a target with
+a failed request is missed, one that cannot be measured here is "not measured"), and
+writes the figures outside the tracked tree: var/bench-results/<timestamp>.json and
+latest.json (BENCH_RESULTS_DIR to put them elsewhere).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import datetime
 import faulthandler
+import functools
 import json
 import math
 import os
@@ -45,9 +48,8 @@ if TYPE_CHECKING:
     import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
-BENCH_DATABASE = "bench_hotline"  # not `bench`: make bench-supervisor may use that one
-BENCH_REDIS_DB = 12
+# Untracked (var/ is in .gitignore): a run must not dirty `git status`.
+RESULTS = Path(os.environ.get("BENCH_RESULTS_DIR") or ROOT / "var" / "bench-results")
 DEN_HAAG = "+3170{:07d}"
 
 # The server's connections carry this name, so the soak counts them apart from ours.
@@ -64,34 +66,69 @@ TARGETS = {
 # --- the environment ---------------------------------------------------------------
 
 
+BENCH_NAME_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@functools.cache  # read once: the run points DATABASE_URL at this database later
+def bench_database_name() -> str:
+    """The database the bench drops and refills: BENCH_DATABASE, or the name in
+    DATABASE_URL with `_bench` after it. Never a fixed name: two people benchmarking on
+    one PostgreSQL would drop each other's database; never DATABASE_URL's own: that is
+    the developer's (pytest's is `test_` before it)."""
+    given = os.environ.get("BENCH_DATABASE", "").strip()
+    if not given:
+        base = urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/") or "hotline"
+        given = f"{base}_bench"[:63]
+    if not BENCH_NAME_PATTERN.match(given):
+        raise SystemExit(f"BENCH_DATABASE must be a plain lower-case name, not {given!r}")
+    return given
+
+
 def bench_database_url() -> tuple[str, str]:
     """(DATABASE_URL for the server, description). A database of our own: never the one
     the tests or a developer use."""
     given = os.environ.get("DATABASE_URL", "")
     if given.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(given)
-        url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}", query=""))
-        return url, f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{BENCH_DATABASE}"
+        name = bench_database_name()
+        url = urlunsplit(parts._replace(path=f"/{name}", query=""))
+        return url, f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{name}"
     path = ROOT / "var" / "bench.sqlite3"
-    return f"sqlite://{path}", "SQLite (embedded default; one writer at a time)"
+    return f"sqlite://{path}", "SQLite (embedded default: WAL, immediate transactions)"
 
 
 def recreate_postgres_database() -> None:
     import psycopg
+    from psycopg import sql
 
     parts = urlsplit(os.environ["DATABASE_URL"])
     admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres", query=""))
+    name = sql.Identifier(bench_database_name())
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
 def bench_redis_url() -> str:
+    """REDIS_URL with the Redis database BENCH_REDIS_DB. Never REDIS_URL's own database:
+    the tests and a developer's server use that one, and the bench's events (encrypted
+    with its own key) would reach their dashboards and fail to decrypt there."""
     given = os.environ.get("REDIS_URL", "")
     if not given:
         return ""
-    parts = urlsplit(given)
-    return urlunsplit(parts._replace(path=f"/{BENCH_REDIS_DB}"))
+    chosen = os.environ.get("BENCH_REDIS_DB", "").strip()
+    if not chosen.isdigit():
+        raise SystemExit(
+            "With REDIS_URL set, BENCH_REDIS_DB must name a Redis database for the bench "
+            f"alone (a number, not REDIS_URL's {redis_database(given)}); got {chosen!r}."
+        )
+    if chosen == redis_database(given):
+        raise SystemExit(f"BENCH_REDIS_DB={chosen} is REDIS_URL's own database; pick another.")
+    return urlunsplit(urlsplit(given)._replace(path=f"/{chosen}"))
+
+
+def redis_database(url: str) -> str:
+    return urlsplit(url).path.lstrip("/") or "0"
 
 
 def bench_environment(port: int, database_url: str, redis_url: str) -> dict[str, str]:
@@ -100,7 +137,9 @@ def bench_environment(port: int, database_url: str, redis_url: str) -> dict[str,
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "TWILIO_", "ONLINE_REPORT"))
+        if not k.startswith(
+            ("DJANGO_", "DATABASE_", "REDIS_", "TWILIO_", "ONLINE_REPORT", "BENCH_")
+        )
     }
     env.update(
         {
@@ -307,6 +346,21 @@ class Bench:
         rows = OutboxEvent.objects.filter(seq__in=seqs).values_list("seq", "created_at")
         return {seq: created.timestamp() for seq, created in rows}
 
+    def pool_stats(self) -> dict[str, Any]:
+        """The server's pool counters since the last call (config.benchmark.pool_stats),
+        with the average wait of the requests that had to wait for a connection."""
+        import urllib.request
+
+        url = f"{self.base}/bench/pool-stats/"  # our own server, plain http
+        with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310
+            stats = json.loads(answer.read())
+        queued = stats.get("requests_queued", 0)
+        if queued:
+            stats["average_wait_when_queued_ms"] = round(
+                stats.get("requests_wait_ms", 0) / queued, 1
+            )
+        return stats
+
     def postgres_connections(self) -> int | None:
         """Connections the server holds open to the benchmark database (not ours)."""
         from django.db import connection
@@ -317,7 +371,7 @@ class Bench:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> "
                 "pg_backend_pid()",
-                [BENCH_DATABASE],
+                [bench_database_name()],
             )
             return cursor.fetchone()[0]
 
@@ -612,12 +666,22 @@ class Bench:
                 seed=int(rate * 1000 + length),
                 hang_up_within=self.args.hang_up_within,
             )
+            self.pool_stats()  # from here on
             try:
                 result = asyncio.run(soak.run())
             finally:
                 if on_postgres:
                     sampler.stop()
+            result["pool"] = self.pool_stats()
             result["connection_peak"] = sampler.peak if on_postgres else None
+            result["connection_states"] = (
+                {
+                    state: round(total / max(1, sampler.samples), 2)
+                    for state, total in sorted(sampler.states.items(), key=lambda item: -item[1])
+                }
+                if on_postgres
+                else None
+            )
             result["connection_cap"] = cap
             result["calls_stuck"] = (
                 Call.objects.filter(sid__in=soak.sids).exclude(state__in=FINAL_STATES).count()
@@ -670,7 +734,7 @@ class Bench:
         self.results["meta"] = {
             "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "database": database,
-            "channel_layer": f"Redis db {BENCH_REDIS_DB}" if redis_url else "in-memory",
+            "channel_layer": f"Redis db {redis_database(redis_url)}" if redis_url else "in-memory",
             "server": "one Daphne process, BENCHMARK_MODE on, pooled database connections",
             "soak_minutes": self.args.soak_minutes,
             "cpus": os.cpu_count(),
@@ -694,12 +758,23 @@ def fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
 
 
-def verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("met" if ok else "MISSED")
+NOT_MEASURED = "not measured"
 
 
-def holds(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("holds" if ok else "DOES NOT HOLD")
+def verdict(ok: bool | None, failed: int = 0, sent: int | None = None, why: str = "") -> str:
+    """A target's line: a measure with any failed request misses, whatever its latency; one
+    that could not be measured on this setup says so and is never "met"."""
+    if failed:
+        return f"MISSED ({failed} of {sent} failed)" if sent else f"MISSED ({failed} failed)"
+    if ok is None:
+        return f"{NOT_MEASURED} ({why})" if why else NOT_MEASURED
+    return "met" if ok else "MISSED"
+
+
+def holds(ok: bool | None, why: str = "") -> str:
+    if ok is None:
+        return f"{NOT_MEASURED} ({why})" if why else NOT_MEASURED
+    return "holds" if ok else "DOES NOT HOLD"
 
 
 def soak_table(soak: dict | None) -> str:
@@ -744,14 +819,32 @@ def soak_table(soak: dict | None) -> str:
     lines.append("")
     for name, r in soak.items():
         label = f"{name} at {r['rate_per_s']:g} new calls/s"
-        lines.append(f"target: {label}: 0 failed webhooks: {holds(r['failed_webhooks'] == 0)}")
+        failed = r["failed_webhooks"]
+        zero_failed = holds(failed == 0)
+        if failed:
+            zero_failed += f" ({failed} of {r['webhooks']} failed)"
+        lines.append(f"target: {label}: 0 failed webhooks: {zero_failed}")
         if r["failures"]:
             lines.append(f"  failures: {r['failures']}")
         within = (
             None if r["connection_peak"] is None else r["connection_peak"] <= r["connection_cap"]
         )
-        lines.append(f"target: {label}: connections never above the cap: {holds(within)}")
+        lines.append(
+            f"target: {label}: connections never above the cap: "
+            f"{holds(within, 'SQLite has no connection pool')}"
+        )
         lines.append(f"target: {label}: no call left stuck: {holds(r['calls_stuck'] == 0)}")
+        pool = r.get("pool") or {}
+        if pool.get("requests_num"):
+            lines.append(
+                f"  pool: {pool['requests_num']} connections handed out, "
+                f"{pool.get('requests_queued', 0)} of them after waiting for one "
+                f"({pool.get('average_wait_when_queued_ms', 0):g} ms on average); "
+                f"{pool.get('requests_errors', 0)} waits gave up"
+            )
+        if r.get("connection_states"):
+            states = ", ".join(f"{name} {n:g}" for name, n in r["connection_states"].items())
+            lines.append(f"  server connections on average, by state: {states}")
     return "\n".join(lines)
 
 
@@ -779,7 +872,7 @@ def table(results: dict) -> str:
         )
     fanout = results["fanout"]
     if fanout is None:
-        rows.append(("dashboard fan-out", "n/a (needs REDIS_URL)", "", "", "", ""))
+        rows.append(("dashboard fan-out", "not measured (needs REDIS_URL)", "", "", "", ""))
     else:
         for count, pair in fanout.items():
             f, d = pair["floor"], pair["dashboard"]
@@ -831,28 +924,49 @@ def table(results: dict) -> str:
 
     t = results["meta"]["targets"]
     fan100 = (fanout or {}).get("100", {}).get("dashboard", {}).get("p99_ms")
+
+    def failed(figures: dict | None) -> tuple[int, int | None]:
+        return (0, None) if figures is None else (figures["errors"], figures["sent"])
+
+    fan100_figures = (fanout or {}).get("100", {}).get("dashboard")
+    fan_why = "needs REDIS_URL" if fanout is None else "no run with 100 sockets (--clients)"
+    reports_failed = reports["errors"]
     checks = [
         (
             f"voice p99 <= {t['voice_p99_ms']:g} ms at {voice['rate_rps']:g}/s",
-            voice["p99_ms"] is not None and voice["p99_ms"] <= t["voice_p99_ms"],
+            verdict(
+                voice["p99_ms"] is not None and voice["p99_ms"] <= t["voice_p99_ms"],
+                *failed(voice),
+            ),
         ),
         (
             f"voice p50 <= {t['voice_p50_ratio']:g}x floor",
-            voice["p50_ms"] is not None
-            and floor["p50_ms"]
-            and voice["p50_ms"] <= t["voice_p50_ratio"] * floor["p50_ms"],
+            verdict(
+                voice["p50_ms"] is not None
+                and bool(floor["p50_ms"])
+                and voice["p50_ms"] <= t["voice_p50_ratio"] * floor["p50_ms"],
+                *failed(voice),
+            ),
         ),
         (
             f"fan-out to 100 p99 <= {t['fanout_100_p99_ms']:g} ms",
-            None if fan100 is None else fan100 <= t["fanout_100_p99_ms"],
+            verdict(
+                None if fan100 is None else fan100 <= t["fanout_100_p99_ms"],
+                *failed(fan100_figures),
+                why=fan_why,
+            ),
         ),
         (
             f"new call on the dashboard p99 <= {t['new_call_ms']:g} ms",
-            new["p99_ms"] is not None and new["p99_ms"] <= t["new_call_ms"],
+            verdict(new["p99_ms"] is not None and new["p99_ms"] <= t["new_call_ms"], *failed(new)),
+        ),
+        (
+            "online reports: none fails",
+            verdict(reports_failed == 0, reports_failed, reports["sent"]),
         ),
     ]
     lines.append("")
-    lines += [f"target: {name}: {verdict(ok)}" for name, ok in checks]
+    lines += [f"target: {name}: {said}" for name, said in checks]
     lines += ["", soak_table(results.get("soak"))]
     return "\n".join(lines)
 
@@ -902,7 +1016,7 @@ def main() -> int:
     text = json.dumps(results, indent=2) + "\n"
     (RESULTS / f"{stamp}.json").write_text(text)
     (RESULTS / "latest.json").write_text(text)
-    print(f"\nfigures: benchmarks/results/{stamp}.json (and latest.json)")
+    print(f"\nfigures: {RESULTS / f'{stamp}.json'} (and latest.json)")
     return 0
 
 

@@ -34,7 +34,12 @@ DEN_HAAG = "+3170{:07d}"
 
 
 class ConnectionSampler:
-    """Counts the server's connections (by application_name) until stopped."""
+    """Counts the server's connections (by application_name) until stopped, and what they
+    were doing: `states` adds up, over all samples, the connections in each state
+    ("idle in transaction", "active: Lock/advisory", ...), which says where a request's
+    time with a connection goes (an idle one is in the pool or held by a request between
+    queries; one in a transaction but idle is waiting for its Python; a lock wait is
+    queued behind another transaction)."""
 
     def __init__(self, dsn: str, application_name: str, interval: float = 0.5) -> None:
         self.dsn = dsn
@@ -42,6 +47,7 @@ class ConnectionSampler:
         self.interval = interval
         self.peak = 0
         self.samples = 0
+        self.states: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -57,11 +63,17 @@ class ConnectionSampler:
 
         with psycopg.connect(self.dsn, autocommit=True) as connection:
             while not self._stop.is_set():
-                row = connection.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                rows = connection.execute(
+                    "SELECT state, wait_event_type, wait_event, count(*) FROM pg_stat_activity"
+                    " WHERE application_name = %s GROUP BY 1, 2, 3",
                     [self.application_name],
-                ).fetchone()
-                self.peak = max(self.peak, row[0] if row else 0)
+                ).fetchall()
+                self.peak = max(self.peak, sum(row[3] for row in rows))
+                for state, wait_type, wait_event, count in rows:
+                    name = str(state)
+                    if state == "active" and wait_type:
+                        name += f": {wait_type}/{wait_event}"
+                    self.states[name] = self.states.get(name, 0) + count
                 self.samples += 1
                 self._stop.wait(self.interval)
 

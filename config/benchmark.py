@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.http import HttpRequest, HttpResponse
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from hotline.signature import TWIML_CONTENT_TYPE
@@ -26,6 +27,15 @@ ECHO_GROUP = "bench-echo"
 @csrf_exempt
 async def floor_twiml(request: HttpRequest) -> HttpResponse:
     return HttpResponse(FLOOR_TWIML, content_type=TWIML_CONTENT_TYPE)
+
+
+def pool_stats(request: HttpRequest) -> HttpResponse:
+    """psycopg_pool's counters since the last call (then reset): how many connections were
+    handed out, how long requests waited for one, and how long they kept them (usage_ms),
+    which says whether a soak's requests queue for connections or for the CPU. Figures
+    only: nothing about any call. {} without a pool (SQLite)."""
+    pool = getattr(connection, "pool", None) if connection.vendor == "postgresql" else None
+    return JsonResponse(pool.pop_stats() if pool is not None else {})
 
 
 class EchoConsumer(AsyncJsonWebsocketConsumer):

@@ -246,6 +246,32 @@ def check_keyring(name: str, value: str) -> None:
         _check_keys(f"{name} ({key_id})", key)
 
 
+# How long a SQLite writer waits for the one write lock before "database is locked": long
+# enough for a burst of webhooks to take turns, short of Twilio's 15 s for a webhook.
+SQLITE_BUSY_TIMEOUT_SECONDS = 10
+
+
+def sqlite_database(name: str | Path) -> dict[str, Any]:
+    """The embedded default's DATABASES entry: SQLite that lets concurrent writers take turns.
+
+    SQLite has one writer at a time. In its default (rollback journal, DEFERRED
+    transactions) a transaction that read first and then writes can find another writer
+    in the way and fail at once with "database is locked", whatever the busy timeout: two
+    webhooks at the same moment, and one of them fails. IMMEDIATE transactions take the
+    write lock at BEGIN, so the second waits (up to the busy timeout) instead; WAL lets
+    reads go on while someone writes.
+    """
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "init_command": "PRAGMA journal_mode=WAL;",
+        },
+    }
+
+
 def parse_database_url(url: str) -> dict[str, Any]:
     """Turn postgres://user:pass@host:port/name?sslmode=require into Django's DATABASES entry."""
     from urllib.parse import parse_qsl, unquote, urlsplit
@@ -265,7 +291,7 @@ def parse_database_url(url: str) -> dict[str, Any]:
             "OPTIONS": dict(parse_qsl(parts.query)),
         }
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path) or ":memory:"}
+        return sqlite_database(unquote(parts.path) or ":memory:")
     raise ImproperlyConfigured(
         f"DATABASE_URL must start with postgres:// or sqlite://, not {parts.scheme}://."
     )

@@ -26,6 +26,7 @@ from config.env import (
     env_str,
     parse_database_url,
     read_secrets,
+    sqlite_database,
 )
 from config.security_headers import add_static_file_headers
 from observability.error_reporting import start_error_reporting
@@ -168,6 +169,10 @@ MIDDLEWARE = [
     # First: every later log line of the request carries its id, and the access line
     # and webhook latency cover the whole request.
     "observability.request_id.RequestIdMiddleware",
+    # Outside everything that may touch the database: gives the pooled connection back
+    # once the response is made, not once the event loop has sent it
+    # (config/database_pool.py).
+    "config.database_pool.ReleaseConnectionMiddleware",
     # /metrics, before sessions and the login: it answers a scraper while the database
     # is down, and before SecurityMiddleware: a scraper inside the network uses http.
     "observability.endpoint.MetricsEndpointMiddleware",
@@ -291,8 +296,7 @@ else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "development.sqlite3",
+            **sqlite_database(BASE_DIR / "var" / "development.sqlite3"),
             # Tests get a file, not memory, so a browser test's server process can open
             # the same database; one per test run, so two runs at once never share one.
             "TEST": {"NAME": BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"},
@@ -458,6 +462,16 @@ SESSION_ABSOLUTE_TIMEOUT = timedelta(
         help_text="Log staff out this many hours after login, active or not",
     )
 )
+# An open dashboard socket re-reads its session this often: a logout, the idle limit or a
+# lost role closes it within this time. A check the database cannot answer (an outage)
+# keeps the socket and tries again next time.
+DASHBOARD_SESSION_CHECK_SECONDS = env_int(
+    "DASHBOARD_SESSION_CHECK_SECONDS",
+    30,
+    help_text="Seconds between an open dashboard socket's checks of its session",
+)
+if DASHBOARD_SESSION_CHECK_SECONDS < 1:
+    raise ImproperlyConfigured("DASHBOARD_SESSION_CHECK_SECONDS must be at least 1.")
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -40,3 +40,4 @@ if settings.BENCHMARK_MODE:
     from config import benchmark
 
     urlpatterns.insert(0, path("bench/floor/twiml/", benchmark.floor_twiml))
+    urlpatterns.insert(0, path("bench/pool-stats/", benchmark.pool_stats))

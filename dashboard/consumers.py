@@ -150,8 +150,9 @@ def _admit(scope: Mapping[str, Any]) -> tuple[str, list[str], frozenset[Audience
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
-    # How often an open socket re-checks its session (logout, idle limit, role removed).
-    session_check_seconds = 30.0
+    # How often an open socket re-checks its session (logout, idle limit, role removed);
+    # None: settings.DASHBOARD_SESSION_CHECK_SECONDS.
+    session_check_seconds: float | None = None
 
     # Each event (connect, receive, disconnect) gets a request id of its own, like an HTTP
     # request, on every line logged while it runs; `socket` ties the events of one socket.
@@ -215,13 +216,28 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     async def _watch_session(self) -> None:
         user_id = self.staff.pk
         session_key = self.scope["session"].session_key
+        interval = self.session_check_seconds or settings.DASHBOARD_SESSION_CHECK_SECONDS
         while True:
-            await asyncio.sleep(self.session_check_seconds)
-            reason = await _off_the_shared_thread(_still_admitted)(user_id, session_key)
+            await asyncio.sleep(interval)
+            try:
+                reason = await _off_the_shared_thread(_still_admitted)(user_id, session_key)
+                if not reason:
+                    self.audiences = await _off_the_shared_thread(_audiences_now)(user_id)
+            except Exception as error:
+                # The database (or the pool) cannot answer: an outage, not a verdict on
+                # the session. Closing would send every operator to a login page that
+                # cannot load either; the socket stays and the next check decides. Only
+                # the error's type: its text may quote a query.
+                logger.warning(
+                    "dashboard socket: session check not possible (%s); keeping the socket, "
+                    "checking again in %g s",
+                    type(error).__name__,
+                    interval,
+                )
+                continue
             if reason:
                 await self.close(code=CLOSE_SESSION_ENDED)
                 return
-            self.audiences = await _off_the_shared_thread(_audiences_now)(user_id)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         with self._socket_event("receive"):

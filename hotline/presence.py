@@ -40,7 +40,9 @@ def presence_payload(presence: OperatorPresence) -> dict[str, Any]:
 
 
 def _presence_change(*, user: User, state: str, only_from: set[str] | None = None) -> None:
-    with transaction.atomic():
+    # Within a call's transaction (hotline.services) a savepoint would only cost round
+    # trips: nothing here is caught and carried on from, so it commits or fails with it.
+    with transaction.atomic(savepoint=False):
         presence = (
             OperatorPresence.objects.select_for_update()
             .select_related("user")

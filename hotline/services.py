@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,13 +100,17 @@ def _lock(call: Call) -> Call:
 
 def _transition(
     call: Call, to_state: str, *, by: User | None = None, note: str = "", **fields: Any
-) -> None:
+) -> CallTransition:
+    """Change the call's state (and `fields`); its audit row is returned unsaved, for
+    _announce to write with the event in one round trip."""
     from_state = call.state
     call.state = to_state
     for name, value in fields.items():
         setattr(call, name, value)
-    call.save()
-    CallTransition.objects.create(
+    # Only what changed: a whole-row save rewrites every column, the caller's number
+    # re-encrypted each time, on every webhook of the call.
+    call.save(update_fields=["state", *fields])
+    return CallTransition(
         call=call,
         from_state=from_state,
         to_state=to_state,
@@ -116,10 +120,16 @@ def _transition(
     )
 
 
-def _announce(call: Call, kind: CallEventKind, operator: User | None = None) -> None:
+def _announce(
+    call: Call,
+    kind: CallEventKind,
+    operator: User | None = None,
+    *,
+    audit: CallTransition | None = None,
+) -> None:
     # Every call that reaches an event is one this deployment serves (or just transferred):
     # it belongs on this region's dashboards, whatever region the caller's number is from.
-    event_record(kind=kind, payload=call_summary(call), region=settings.VT_REGION)
+    event_record(kind=kind, payload=call_summary(call), region=settings.VT_REGION, audit=audit)
     # The operator's presence follows their call, in the same transaction.
     operator = operator or (call.operator if call.operator_id else None)
     if operator is not None:
@@ -133,26 +143,36 @@ def call_receive(*, sid: str, from_number: str, account_sid: str) -> tuple[Call,
     # Keep a number only when it is one (it has a blind index): retention finds numbers to
     # wipe by their index, and a string that is no phone number serves nobody.
     caller_index = "" if withheld else phone_index(from_number)
-    with transaction.atomic():
-        call, created = Call.objects.get_or_create(
-            sid=sid,
-            defaults={
-                "caller_number": from_number.strip()[:40] if caller_index else "",
-                "caller_index": caller_index,
-                "withheld": withheld,
+    existing = Call.objects.filter(sid=sid).first()
+    if existing is not None:
+        return existing, False
+    try:
+        # No get_or_create: inside a transaction it wraps its insert in a savepoint, two
+        # more round trips on every call's first webhook. The unique sid still decides a
+        # race between two deliveries of this webhook: the loser's transaction rolls back
+        # whole (nothing of it is kept) and it returns the winner's call.
+        with transaction.atomic(durable=True):
+            call = Call.objects.create(
+                sid=sid,
+                caller_number=from_number.strip()[:40] if caller_index else "",
+                caller_index=caller_index,
+                withheld=withheld,
                 # Real calls carry our account SID; anything else (the simulator) must
                 # never reach Twilio's REST API.
-                "simulated": not settings.TWILIO_ACCOUNT_SID
+                simulated=not settings.TWILIO_ACCOUNT_SID
                 or account_sid != settings.TWILIO_ACCOUNT_SID,
-                "region": region or "",
-                "region_source": "area_code" if region else "",
-            },
-        )
-        if created:
+                region=region or "",
+                region_source="area_code" if region else "",
+            )
             CallTransition.objects.create(
                 call=call, from_state="", to_state=CallState.IVR, by_label="twilio"
             )
-    return call, created
+    except IntegrityError:
+        winner = Call.objects.filter(sid=sid).first()
+        if winner is None:
+            raise
+        return winner, False
+    return call, True
 
 
 def call_language_set(*, call: Call, language: str) -> Call:
@@ -191,13 +211,13 @@ def call_transfer(*, call: Call, number: str) -> Call:
         call = _lock(call)
         if call.state != CallState.IVR:
             return call
-        _transition(
+        audit = _transition(
             call,
             CallState.TRANSFERRED,
             note=f"to region {call.region}",
             outcome=CallOutcome.TRANSFERRED,
         )
-        _announce(call, "call.transferred")
+        _announce(call, "call.transferred", audit=audit)
     return call
 
 
@@ -233,7 +253,7 @@ def call_enqueue(*, call: Call, acute: bool) -> Call:
             return call
         now = timezone.now()
         first_acute = (call.acute or acute) and call.acute_since is None
-        _transition(
+        audit = _transition(
             call,
             CallState.QUEUED,
             acute=call.acute or acute,
@@ -242,7 +262,7 @@ def call_enqueue(*, call: Call, acute: bool) -> Call:
             pending_action=PendingAction.NONE,
             region=call.region or settings.VT_REGION,
         )
-        _announce(call, "call.queued")
+        _announce(call, "call.queued", audit=audit)
         if first_acute:
             _acute_announce(call)
     return call
@@ -270,14 +290,14 @@ def call_back_to_menu(*, call: Call) -> Call:
         call = _lock(call)
         if call.state != CallState.QUEUED:
             return call
-        _transition(
+        audit = _transition(
             call,
             CallState.IVR,
             note="caller asked for the menu",
             pending_action=PendingAction.NONE,
             menu_attempts=0,
         )
-        _announce(call, "call.left_queue")
+        _announce(call, "call.left_queue", audit=audit)
     return call
 
 
@@ -305,7 +325,7 @@ def call_end_safely(*, call: Call) -> Call:
         if call.state not in {CallState.IVR, CallState.QUEUED, CallState.TAKEN}:
             return call
         operator = call.operator if call.operator_id else None
-        _transition(
+        audit = _transition(
             call,
             CallState.ENDED,
             note="caller could not talk",
@@ -315,7 +335,7 @@ def call_end_safely(*, call: Call) -> Call:
             operator=None,
             taken_at=None,
         )
-        _announce(call, "call.ended", operator=operator)
+        _announce(call, "call.ended", operator=operator, audit=audit)
     return call
 
 
@@ -325,13 +345,13 @@ def call_abandon(*, call: Call) -> Call:
         call = _lock(call)
         if call.state not in {CallState.QUEUED, CallState.TAKEN}:
             return call
-        _transition(
+        audit = _transition(
             call,
             CallState.ABANDONED,
             outcome=CallOutcome.ABANDONED,
             ended_at=timezone.now(),
         )
-        _announce(call, "call.abandoned")
+        _announce(call, "call.abandoned", audit=audit)
     return call
 
 
@@ -343,14 +363,14 @@ def call_overflow(*, call: Call, reason: str) -> Call:
         # not rewrite how it ended (found by tests/faults/test_webhook_orders.py).
         if call.is_final or call.state == CallState.TRANSFERRED:
             return call
-        _transition(
+        audit = _transition(
             call,
             CallState.ENDED,
             note=f"queue result {reason}"[:200],
             outcome=CallOutcome.BACKUP,
             ended_at=timezone.now(),
         )
-        _announce(call, "call.ended")
+        _announce(call, "call.ended", audit=audit)
     return call
 
 
@@ -384,14 +404,14 @@ def _call_claim(*, call_id: int, operator: User) -> Call:
         if not won:
             raise _refusal(call_id)
         call = Call.objects.select_related("operator").get(pk=call_id)
-        CallTransition.objects.create(
+        audit = CallTransition(
             call=call,
             from_state=CallState.QUEUED,
             to_state=CallState.TAKEN,
             by=operator,
             by_label=operator.get_username(),
         )
-        _announce(call, "call.taken")
+        _announce(call, "call.taken", audit=audit)
     return call
 
 
@@ -402,7 +422,7 @@ def call_requeue(*, call: Call, by: User | None = None, note: str = "") -> Call:
         if call.state not in {CallState.TAKEN, CallState.CONNECTED}:
             return call
         operator = call.operator
-        _transition(
+        audit = _transition(
             call,
             CallState.QUEUED,
             by=by,
@@ -411,7 +431,7 @@ def call_requeue(*, call: Call, by: User | None = None, note: str = "") -> Call:
             taken_at=None,
             connected_at=None,
         )
-        _announce(call, "call.requeued", operator=operator)
+        _announce(call, "call.requeued", operator=operator, audit=audit)
     return call
 
 
@@ -437,14 +457,16 @@ def call_close_gone(
             fields.update(operator=None, taken_at=None)
         if twilio_status in TERMINAL_TWILIO_STATUSES:
             fields["twilio_status"] = twilio_status
-        _transition(
+        audit = _transition(
             call,
             CallState.ABANDONED if waiting else CallState.ENDED,
             by=by,
             note=note[:200],
             **fields,
         )
-        _announce(call, "call.abandoned" if waiting else "call.ended", operator=operator)
+        _announce(
+            call, "call.abandoned" if waiting else "call.ended", operator=operator, audit=audit
+        )
     return call
 
 
@@ -526,8 +548,8 @@ def call_connect(*, call: Call) -> Call:
         call = _lock(call)
         if call.state != CallState.TAKEN:
             return call
-        _transition(call, CallState.CONNECTED, connected_at=timezone.now())
-        _announce(call, "call.connected")
+        audit = _transition(call, CallState.CONNECTED, connected_at=timezone.now())
+        _announce(call, "call.connected", audit=audit)
     return call
 
 
@@ -553,12 +575,12 @@ def call_status_record(*, sid: str, status: str, sequence: int | None) -> Call |
             return call
         now = timezone.now()
         if call.state == CallState.IVR:
-            _transition(call, CallState.ENDED, outcome=CallOutcome.LEFT_MENU, ended_at=now)
-            _announce(call, "call.ended")
+            audit = _transition(call, CallState.ENDED, outcome=CallOutcome.LEFT_MENU, ended_at=now)
+            _announce(call, "call.ended", audit=audit)
         elif call.state == CallState.QUEUED and call.pending_action == PendingAction.SAFE_EXIT:
             # A 9 recorded before this release waited for the queue result; the caller's
             # end arriving first is still the safe exit they asked for.
-            _transition(
+            audit = _transition(
                 call,
                 CallState.ENDED,
                 note="caller could not talk",
@@ -566,13 +588,15 @@ def call_status_record(*, sid: str, status: str, sequence: int | None) -> Call |
                 pending_action=PendingAction.NONE,
                 ended_at=now,
             )
-            _announce(call, "call.ended")
+            _announce(call, "call.ended", audit=audit)
         elif call.state in {CallState.QUEUED, CallState.TAKEN}:
-            _transition(call, CallState.ABANDONED, outcome=CallOutcome.ABANDONED, ended_at=now)
-            _announce(call, "call.abandoned")
+            audit = _transition(
+                call, CallState.ABANDONED, outcome=CallOutcome.ABANDONED, ended_at=now
+            )
+            _announce(call, "call.abandoned", audit=audit)
         elif call.state == CallState.CONNECTED:
-            _transition(call, CallState.ENDED, outcome=CallOutcome.COMPLETED, ended_at=now)
-            _announce(call, "call.ended")
+            audit = _transition(call, CallState.ENDED, outcome=CallOutcome.COMPLETED, ended_at=now)
+            _announce(call, "call.ended", audit=audit)
         elif call.state == CallState.TRANSFERRED and call.ended_at is None:
             call.ended_at = now
             call.save(update_fields=["ended_at"])

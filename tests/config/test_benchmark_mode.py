@@ -26,9 +26,12 @@ ROUTES = textwrap.dedent(
     except Resolver404:
         routed = False
     response = Client().post("/bench/floor/twiml/")
+    stats = Client().get("/bench/pool-stats/")
     print(json.dumps({
         "status": response.status_code,
         "body": response.content.decode(),
+        "stats_status": stats.status_code,
+        "stats": stats.content.decode(),
         "routed": routed,
         "ws": [str(route.pattern) for route in websocket_urlpatterns],
     }))
@@ -61,6 +64,9 @@ def test_benchmark_mode_mounts_both_floors(tmp_path):
     assert shown["routed"] is True
     assert "<Response>" in shown["body"]
     assert "ws/bench-echo/" in shown["ws"]
+    # The pool's counters for the soak (no pool on SQLite: nothing to count).
+    assert shown["stats_status"] == 200
+    assert json.loads(shown["stats"]) == {}
 
 
 def test_outside_benchmark_mode_neither_floor_is_mounted(tmp_path):
@@ -68,6 +74,7 @@ def test_outside_benchmark_mode_neither_floor_is_mounted(tmp_path):
     shown = json.loads(result.stdout.strip().splitlines()[-1])
     assert shown["routed"] is False
     assert shown["status"] == 302  # to the login, as any unknown staff path
+    assert shown["stats_status"] == 302
     assert not [route for route in shown["ws"] if "bench" in route]
 
 

@@ -10,7 +10,11 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from psycopg_pool import PoolTimeout
 
-from config.database_pool import PoolExhaustedMiddleware, is_pool_timeout
+from config.database_pool import (
+    PoolExhaustedMiddleware,
+    ReleaseConnectionMiddleware,
+    is_pool_timeout,
+)
 from tests.config.test_settings import production_environment, run_python
 from tests.hotline.conftest import TwilioSays, new_sid
 
@@ -147,3 +151,45 @@ def test_any_other_server_error_keeps_the_plain_500_page(rf):
     except RuntimeError:
         response = server_error(rf.get("/"))
     assert response.status_code == 500
+
+
+def view_that_reads(request) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok")
+
+
+def pooled() -> bool:
+    return getattr(connection, "pool", None) is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_gives_its_pooled_connection_back_as_soon_as_its_response_is_made():
+    response = ReleaseConnectionMiddleware(view_that_reads)(RequestFactory().get("/"))
+    assert response.status_code == 200
+    # Back in the pool before the server sends the response; without a pool (SQLite) it
+    # stays until the end of the request, as always.
+    assert (connection.connection is None) is pooled()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_inside_a_transaction_is_kept():
+    from django.db import transaction
+
+    with transaction.atomic():
+        ReleaseConnectionMiddleware(view_that_reads)(RequestFactory().get("/"))
+        assert connection.connection is not None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_streamed_response_keeps_its_connection_for_its_body():
+    from django.http import StreamingHttpResponse
+
+    def streaming_view(request):
+        view_that_reads(request)
+        return StreamingHttpResponse(iter(["a", "b"]))
+
+    ReleaseConnectionMiddleware(streaming_view)(RequestFactory().get("/"))
+    assert connection.connection is not None

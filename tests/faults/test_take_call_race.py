@@ -28,8 +28,8 @@ CALLS = 12
 
 def racing() -> bool:
     """A real race needs PostgreSQL's row locks (CI). SQLite (the embedded default) has
-    none and refuses concurrent writers, so there the same takes run one after another,
-    which still checks that every call ends with exactly one operator."""
+    none and one writer at a time, so there the same takes run one after another, which
+    still checks that every call ends with exactly one operator."""
     return connection.vendor == "postgresql"
 
 

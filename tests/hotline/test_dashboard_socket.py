@@ -197,7 +197,7 @@ async def test_a_page_that_missed_events_converges_to_the_database(
     page = Page(await receive(socket))
 
     # From here on nothing reaches the page, as if the messages were dropped.
-    monkeypatch.setattr("events.services.event_publish", lambda **_: False)
+    monkeypatch.setattr("events.services._publish_committed", lambda *_: None)
 
     def meanwhile() -> None:
         services.call_take(call=first, operator=other_operator)

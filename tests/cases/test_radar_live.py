@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from cases.views import RADAR_LOOKUPS_PER_MINUTE
 from hotline import services
@@ -55,7 +56,7 @@ def test_a_typed_phone_number_finds_the_earlier_case_with_its_state_team_and_own
         "state": "Intake",
         "team": "Team Centrum",
         "owner": "olga",
-        "last_contact": earlier.reported_at.date().isoformat(),
+        "last_contact": timezone.localdate(earlier.reported_at).isoformat(),
         "matched_on": ["phone"],
         "visible": True,
         "case_id": earlier.pk,

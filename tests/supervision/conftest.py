@@ -27,7 +27,10 @@ def queued_call(*, waited: float, answered: bool = True, outcome: str = "", regi
     """A call of today that joined the queue `waited` seconds before it was answered or ended."""
     from django.conf import settings
 
-    enqueued = timezone.now() - dt.timedelta(minutes=10)
+    # Ten minutes ago, but never before today's local midnight: just after midnight a call
+    # of ten minutes ago is yesterday's, and "today's figures" would rightly leave it out.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    enqueued = max(timezone.now() - dt.timedelta(minutes=10), midnight + dt.timedelta(seconds=1))
     end = enqueued + dt.timedelta(seconds=waited)
     return Call.objects.create(
         sid=f"CA{next(_sids):032x}",

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from cases.codes import Decision
 from tests.browser.accessibility import serious_violations
+from tests.browser.conftest import save_screenshot
 from tests.browser.test_dashboard_in_the_browser import server  # noqa: F401
 from tests.browser.test_melden_in_the_browser import online_settings  # noqa: F401
 from tests.cases.factories import register_case
@@ -35,14 +36,17 @@ class Audit:
         self.findings: list[str] = []
         self.states: list[str] = []
 
-    def check(self, state: str) -> None:
+    def check(self, state: str, screenshot: str = "") -> None:
         self.page.wait_for_load_state()
         self.states.append(state)
         self.findings.extend(serious_violations(self.page, state))
+        if screenshot:
+            # The README's picture of a screen no other browser test shows (make screenshots).
+            save_screenshot(self.page, screenshot)
 
-    def visit(self, url: str, state: str) -> None:
+    def visit(self, url: str, state: str, screenshot: str = "") -> None:
         self.page.goto(url)
-        self.check(state)
+        self.check(state, screenshot)
 
     def assert_clean(self) -> None:
         assert not self.findings, "axe-core found serious or critical violations:\n" + "\n".join(
@@ -120,7 +124,7 @@ def test_no_page_state_of_the_public_form_has_a_serious_accessibility_violation(
     page.get_by_role("button", name="Volgende").click()
     audit.check("melden step 6 (review)")
     page.get_by_role("button", name="Melding versturen").click()
-    audit.check("melden step 6 with errors")
+    audit.check("melden step 6 with errors", "melden-errors")
     page.get_by_label(re.compile("naar waarheid")).check()
     page.get_by_role("button", name="Melding versturen").click()
     page.wait_for_url(f"{base}/melden/ontvangen/")
@@ -159,8 +163,8 @@ def test_no_staff_page_state_has_a_serious_accessibility_violation(
     page.get_by_label("Slachtoffer", exact=True).check()
     page.get_by_label("Telefoonnummer").fill("06-1234")
     page.get_by_role("button", name="Intake opslaan").click()
-    audit.check("intake with errors")
-    audit.visit(f"{base}{reverse('cases:case_list')}", "case search")
+    audit.check("intake with errors", "intake-errors")
+    audit.visit(f"{base}{reverse('cases:case_list')}", "case search", "case-list")
 
     case = register_case(operator, acute=True)
     audit.visit(f"{base}{reverse('cases:case_detail', args=[case.pk])}", "case page (acute)")
@@ -174,7 +178,7 @@ def test_no_staff_page_state_has_a_serious_accessibility_violation(
     quiet = register_case(operator)
     audit.visit(f"{base}{reverse('cases:case_detail', args=[quiet.pk])}", "case page (intake)")
     page.get_by_role("button", name="Afsluiten…").click()
-    audit.check("close confirmation")
+    audit.check("close confirmation", "close-confirm")
     audit.visit(
         f"{base}{reverse('handover:case_handover', args=[quiet.pk])}", "handover before a decision"
     )
@@ -197,9 +201,9 @@ def test_no_staff_page_state_has_a_serious_accessibility_violation(
     page.get_by_label("Veiligheidsvoorwaarden (één per regel)").fill("Geen geweld")
     page.get_by_label("Wat de ontvanger moet weten").fill("Twee kinderen.")
     page.get_by_role("button", name="Overdragen…").click()
-    audit.check("handover confirmation")
+    audit.check("handover confirmation", "handover-confirm")
     page.get_by_role("button", name="Ja, overdragen").click()
-    audit.check("handover sent, waiting for an answer")
+    audit.check("handover sent, waiting for an answer", "handover-sent")
 
     # The supervisor's pages, in a context of their own.
     to_approve = case_in_assessment(operator)
@@ -212,14 +216,14 @@ def test_no_staff_page_state_has_a_serious_accessibility_violation(
         log_in_audited(boss, base, supervisor)
         boss.check("home (supervisor)")
         boss.visit(f"{base}/supervisor/", "supervisor overview")
-        boss.visit(f"{base}/supervisor/statistics/", "supervisor statistics")
+        boss.visit(f"{base}/supervisor/statistics/", "supervisor statistics", "statistics")
         boss.visit(
             f"{base}{reverse('supervision:reassign', args=[case.pk])}", "supervisor reassign"
         )
         boss.visit(f"{base}{reverse('safety_assessment:overdue')}", "overdue assessments")
-        boss.visit(f"{base}{reverse('safety_assessment:approvals')}", "approvals")
+        boss.visit(f"{base}{reverse('safety_assessment:approvals')}", "approvals", "approvals")
         boss.page.get_by_role("button", name="Goedkeuren…").first.click()
-        boss.check("approval confirmation")
+        boss.check("approval confirmation", "approve-confirm")
         audit.findings.extend(boss.findings)
     finally:
         context.close()

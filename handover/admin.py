@@ -28,15 +28,6 @@ class PartnerApiKeyAdmin(OperationsReadOnlyAdmin):
     )
     list_filter = ("receives_via", "active", "kind")
     search_fields = ("name",)
-    # The secret is left out on purpose.
-    fields = (
-        "name",
-        "kind",
-        "region",
-        "receives_via",
-        "active",
-        "api_key_id",
-        "api_key_issued_at",
-        "api_key_last_used_at",
-    )
+    # The same columns on the detail page; the secret is left out on purpose.
+    fields = list_display
     readonly_fields = fields
